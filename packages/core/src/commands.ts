@@ -1,0 +1,89 @@
+/** What a line of input means. Pure: no room state. */
+export type Command =
+  | { kind: 'public'; text: string }
+  | { kind: 'private'; to: string; text: string }
+  | { kind: 'people' }
+  | { kind: 'users' }
+  | { kind: 'nick'; name: string }
+  | { kind: 'history'; count: number }
+  | { kind: 'help' }
+  | { kind: 'quit' }
+  | { kind: 'unknown'; command: string }
+  | { kind: 'usage'; command: string; usage: string }
+  | { kind: 'missing_target' }
+  | { kind: 'empty' };
+
+/** What plain text (no `@` or `/`) means: a public message, or an error (the at dialect). */
+export type PlainTextPolicy = 'public' | 'require_at';
+
+export const HISTORY_DEFAULT = 20;
+export const HISTORY_MAX = 100;
+
+export const COMMAND_HELP: ReadonlyArray<{ usage: string; description: string }> = [
+  { usage: 'text', description: 'send a message to everyone' },
+  { usage: '@all text', description: 'send a message to everyone' },
+  { usage: '@NAME text', description: 'send a private message to NAME' },
+  { usage: '/msg NAME text', description: 'send a private message to NAME' },
+  { usage: '@people', description: 'list the others in the room' },
+  { usage: '/users', description: 'list everyone in the room' },
+  { usage: '/nick NAME', description: 'change your name' },
+  { usage: '/history [N]', description: `show the last N messages (default ${HISTORY_DEFAULT})` },
+  { usage: '/help', description: 'show this list' },
+  { usage: '/quit', description: 'leave the room' },
+];
+
+function splitWord(text: string): [string, string] {
+  const match = /^(\S+)\s*([\s\S]*)$/.exec(text);
+  return match ? [match[1]!, match[2]!] : ['', ''];
+}
+
+export function parseCommand(input: string, plainText: PlainTextPolicy = 'public'): Command {
+  const text = input.trim();
+  if (text.length === 0) return { kind: 'empty' };
+
+  if (text.startsWith('@')) {
+    const [target, rest] = splitWord(text.slice(1));
+    const lower = target.toLowerCase();
+    if (lower === 'people' && rest.length === 0) return { kind: 'people' };
+    if (target.length === 0) return { kind: 'missing_target' };
+    if (lower === 'all')
+      return rest.length === 0 ? { kind: 'empty' } : { kind: 'public', text: rest };
+    if (rest.length === 0) return { kind: 'empty' };
+    return { kind: 'private', to: target, text: rest };
+  }
+
+  if (text.startsWith('/')) {
+    const [word, rest] = splitWord(text);
+    const command = word.toLowerCase();
+    switch (command) {
+      case '/msg': {
+        const [to, body] = splitWord(rest);
+        if (to.length === 0 || body.length === 0) {
+          return { kind: 'usage', command, usage: '/msg NAME text' };
+        }
+        return { kind: 'private', to, text: body };
+      }
+      case '/users':
+        return { kind: 'users' };
+      case '/nick':
+        if (rest.length === 0) return { kind: 'usage', command, usage: '/nick NAME' };
+        return { kind: 'nick', name: rest };
+      case '/history': {
+        if (rest.length === 0) return { kind: 'history', count: HISTORY_DEFAULT };
+        const n = Number(rest);
+        if (!Number.isInteger(n) || n < 1) {
+          return { kind: 'usage', command, usage: `/history [N] (1-${HISTORY_MAX})` };
+        }
+        return { kind: 'history', count: Math.min(n, HISTORY_MAX) };
+      }
+      case '/help':
+        return { kind: 'help' };
+      case '/quit':
+        return { kind: 'quit' };
+      default:
+        return { kind: 'unknown', command: word };
+    }
+  }
+
+  return plainText === 'public' ? { kind: 'public', text } : { kind: 'missing_target' };
+}

@@ -1,0 +1,60 @@
+export interface ConnectionGateOptions {
+  /** Connections open at once across every transport sharing this gate. */
+  maxConnections: number;
+  /** Connections open at once from one remote address. */
+  maxPerAddress: number;
+  /** A connection that must send a name and has not after this long is closed. */
+  nameTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionGateOptions> = Object.freeze({
+  maxConnections: 10_000,
+  maxPerAddress: 64,
+  nameTimeoutMs: 30_000,
+});
+
+/**
+ * Admission control shared by transports: a total cap and a per-address cap. No I/O; a
+ * transport calls `admit` on accept and the returned release exactly once on close.
+ */
+export class ConnectionGate {
+  readonly options: Readonly<ConnectionGateOptions>;
+  private total = 0;
+  private readonly perAddress = new Map<string, number>();
+
+  constructor(options: Partial<ConnectionGateOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_CONNECTION_LIMITS, ...options });
+  }
+
+  get open(): number {
+    return this.total;
+  }
+
+  /**
+   * Admits a connection from `address`, or returns the reason it is refused.
+   * On success returns a release function that is safe to call more than once.
+   */
+  admit(address: string): { ok: true; release: () => void } | { ok: false; reason: string } {
+    if (this.total >= this.options.maxConnections) {
+      return { ok: false, reason: 'Server is full: too many connections.' };
+    }
+    const count = this.perAddress.get(address) ?? 0;
+    if (count >= this.options.maxPerAddress) {
+      return { ok: false, reason: 'Too many connections from your address.' };
+    }
+    this.total++;
+    this.perAddress.set(address, count + 1);
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.total--;
+        const left = (this.perAddress.get(address) ?? 1) - 1;
+        if (left === 0) this.perAddress.delete(address);
+        else this.perAddress.set(address, left);
+      },
+    };
+  }
+}

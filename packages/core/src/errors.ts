@@ -1,0 +1,54 @@
+/** Stable error codes. Wire text is chosen by each dialect; code is the contract. */
+export const CHAT_ERROR_CODES = {
+  name_taken: 'That name is already in use in this room.',
+  name_invalid: 'Names are 1-32 letters, digits, "_", "-" or ".".',
+  name_reserved: 'That name is reserved.',
+  too_long: 'Message is too long.',
+  rate_limited: 'You are sending too fast; message dropped.',
+  no_such_member: 'No such user in the room.',
+  target_required: 'Address a message with @NAME or @all.',
+  unknown_command: 'Unknown command.',
+  bad_request: 'Bad request.',
+  not_joined: 'You are not in the room.',
+  closed: 'The room is closed.',
+  internal: 'Internal error.',
+} as const;
+
+export type ChatErrorCode = keyof typeof CHAT_ERROR_CODES;
+
+export class ChatError extends Error {
+  override readonly name = 'ChatError';
+  readonly code: ChatErrorCode;
+
+  constructor(
+    code: ChatErrorCode,
+    message: string = CHAT_ERROR_CODES[code],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isChatError(value: unknown): value is ChatError {
+  return value instanceof ChatError;
+}
+
+/** Normalises anything thrown at a boundary; unknown errors become `internal` with `cause` kept. */
+export function toChatError(value: unknown): ChatError {
+  if (value instanceof ChatError) return value;
+  return new ChatError('internal', CHAT_ERROR_CODES.internal, { cause: value });
+}
+
+/**
+ * Why a member left. `quit`/`closed` are the client's doing; the rest are the server's.
+ */
+export type DisconnectReason =
+  | 'quit'
+  | 'closed'
+  | 'error'
+  | 'timeout'
+  | 'too_slow'
+  | 'flooding'
+  | 'shutdown'
+  | 'protocol';

@@ -1,0 +1,56 @@
+import type { DisconnectReason } from './errors.js';
+
+/** A member id is unique across every node sharing a room. */
+export type MemberId = string;
+
+/** A chat message. Private when `toId` is set: visible to its sender and `to` only. */
+export interface MessageDraft {
+  kind: 'message';
+  /** Null for posts by the application (`room.post`) that no member sent. */
+  senderId: MemberId | null;
+  sender: string;
+  content: string;
+  /** True for bot/application posts: delivered like messages, never dispatched to handlers. */
+  agent: boolean;
+  toId?: MemberId;
+  to?: string;
+}
+
+export interface JoinDraft {
+  kind: 'join';
+  memberId: MemberId;
+  name: string;
+}
+
+export interface LeaveDraft {
+  kind: 'leave';
+  memberId: MemberId;
+  name: string;
+  reason: DisconnectReason;
+}
+
+export interface RenameDraft {
+  kind: 'rename';
+  memberId: MemberId;
+  from: string;
+  to: string;
+}
+
+/** What a room hands to the Engine; the Engine stamps `seq` and `ts`. */
+export type EventDraft = MessageDraft | JoinDraft | LeaveDraft | RenameDraft;
+
+/** Stamped by the Engine: `seq` is the room's one order, `ts` milliseconds since the epoch. */
+export interface Stamp {
+  readonly seq: number;
+  readonly ts: number;
+}
+
+export type MessageEvent = Readonly<MessageDraft> & Stamp;
+export type JoinEvent = Readonly<JoinDraft> & Stamp;
+export type LeaveEvent = Readonly<LeaveDraft> & Stamp;
+export type RenameEvent = Readonly<RenameDraft> & Stamp;
+export type RoomEvent = MessageEvent | JoinEvent | LeaveEvent | RenameEvent;
+
+export function isPublicMessage(event: RoomEvent): event is MessageEvent {
+  return event.kind === 'message' && event.toId === undefined;
+}

@@ -1,0 +1,54 @@
+/** Per-room limits. Each field bounds one cost; defaults are DESIGN §2. */
+export interface RoomLimits {
+  /** Longest accepted message, in characters (code points). Longer is refused, not cut. */
+  maxTextChars: number;
+  /** Public messages kept for /history and replay. */
+  historySize: number;
+  /** Token bucket burst: messages a member may send at once. */
+  rateBurst: number;
+  /** Token bucket refill, messages per second. */
+  ratePerSecond: number;
+  /** Refused messages in a row (while limited) after which the member is disconnected. */
+  floodDisconnectAfter: number;
+  /** Unsent output, in bytes, past which a member is disconnected as `too_slow`. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
+  maxTextChars: 4000,
+  historySize: 100,
+  rateBurst: 20,
+  ratePerSecond: 10,
+  floodDisconnectAfter: 50,
+  maxBufferedBytes: 1024 * 1024,
+});
+
+/** Token bucket; `now` is injectable so tests need no clocks. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  /** Takes one token if available. */
+  take(): boolean {
+    const now = this.now();
+    const elapsed = now - this.last;
+    if (elapsed > 0) {
+      this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.perSecond) / 1000);
+      this.last = now;
+    }
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,376 @@
+import type { PlainTextPolicy } from './commands.js';
+import type { Engine } from './engine.js';
+import { InProcessEngine } from './engine-local.js';
+import { ChatError, type DisconnectReason, toChatError } from './errors.js';
+import type { EventDraft, MemberId, MessageEvent, RoomEvent } from './events.js';
+import { HandlerQueue, type MessageHandler } from './handlers.js';
+import { HistoryRing } from './history.js';
+import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
+import { type Logger, noopLogger } from './log.js';
+import { Member, type MemberHost } from './member.js';
+import { autoName, foldName, normalizeName } from './names.js';
+import type { Dialect, Session } from './session.js';
+import { prepareMessageText, sanitizeText } from './text.js';
+
+export interface RoomOptions {
+  /** The room's id on the engine; rooms with the same id on one engine are one room. */
+  name?: string;
+  engine?: Engine;
+  limits?: Partial<RoomLimits>;
+  logger?: Logger;
+  /** Clock for rate limiting; injectable for tests. */
+  now?: () => number;
+}
+
+export interface JoinOptions {
+  /** Requested name; omitted means auto-assign `userN`. */
+  name?: string;
+  /** What plain text means for this member (the at dialect requires `@`). */
+  plainText?: PlainTextPolicy;
+  /** Extra log bindings for this member (transport, remote address…). */
+  log?: Logger;
+}
+
+export interface PostOptions {
+  /** Shown as the sender; defaults to `system`. */
+  sender?: string;
+  /** Agent posts are delivered like messages but never reach handlers. Default true. */
+  agent?: boolean;
+}
+
+/** Counters a metrics exporter can read at scrape time. */
+export interface RoomStats {
+  /** Messages accepted from members and posts. */
+  messagesIn: number;
+  /** Frames handed to sessions. */
+  deliveries: number;
+  /** Refused or lost work by reason (rate_limited, too_long, too_slow, flooding…). */
+  drops: Record<string, number>;
+}
+
+interface MemberRecord {
+  id: MemberId;
+  name: string;
+  folded: string;
+}
+
+const MAX_AUTO_NAME_TRIES = 1000;
+
+/**
+ * A chat room. State changes only when the engine delivers an event back, so the same code
+ * works whether publish is synchronous (InProcessEngine) or crosses a network.
+ */
+export class Room {
+  readonly name: string;
+  readonly limits: Readonly<RoomLimits>;
+  readonly stats: RoomStats = { messagesIn: 0, deliveries: 0, drops: {} };
+  private readonly engine: Engine;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly records = new Map<MemberId, MemberRecord>();
+  private readonly byFolded = new Map<string, MemberRecord>();
+  private readonly locals = new Map<MemberId, Member>();
+  /** Local joined members grouped by dialect, so each event is encoded once per dialect. */
+  private readonly groups = new Map<Dialect, Set<Member>>();
+  private readonly ring: HistoryRing;
+  private readonly handlers: HandlerQueue;
+  private readonly host: MemberHost;
+  private readonly unsubscribe: () => void;
+  private memberCounter = 0;
+  private autoCounter = 0;
+  private closed = false;
+  /** Events delivered while one is being applied wait here, so order holds under re-entry. */
+  private readonly pending: RoomEvent[] = [];
+  private applying = false;
+
+  constructor(options: RoomOptions = {}) {
+    this.name = options.name ?? 'main';
+    this.engine = options.engine ?? new InProcessEngine();
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
+    this.log = options.logger ?? noopLogger;
+    this.now = options.now ?? Date.now;
+    this.ring = new HistoryRing(this.limits.historySize);
+    this.handlers = new HandlerQueue(this.log);
+    this.host = this.createHost();
+    this.unsubscribe = this.engine.subscribe(this.name, this.onEngineEvent);
+  }
+
+  /** Members in the room (all nodes). */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Messages waiting for or in handler dispatch. */
+  get handlerBacklog(): number {
+    return this.handlers.backlog;
+  }
+
+  /** Names of everyone in the room, in join order. */
+  users(): string[] {
+    return Array.from(this.records.values(), (record) => record.name);
+  }
+
+  /** The last `count` public messages (at most the history size), oldest first. */
+  history(count: number = this.limits.historySize): MessageEvent[] {
+    return this.ring.recent(count);
+  }
+
+  /** True if someone in the room holds this name (case-insensitively). */
+  has(name: string): boolean {
+    return this.byFolded.has(foldName(String(name)));
+  }
+
+  /**
+   * Adds a connection to the room. Resolves once its join has been applied, after the
+   * session's own join event was delivered to it. Rejects with ChatError
+   * (`name_invalid`, `name_reserved`, `name_taken`, `closed`).
+   */
+  async join(session: Session, options: JoinOptions = {}): Promise<Member> {
+    if (this.closed) throw new ChatError('closed');
+    const id = `${this.engine.nodeId}:${++this.memberCounter}`;
+    const name =
+      options.name === undefined
+        ? await this.claimAutoName(id)
+        : await this.claimName(options.name, id);
+    if (this.closed) {
+      await this.engine.release(this.name, foldName(name), id);
+      throw new ChatError('closed');
+    }
+    const log = (options.log ?? this.log).child({ member: id, name });
+    const bucket = new TokenBucket(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
+    const member = new Member(
+      this.host,
+      id,
+      name,
+      session,
+      options.plainText ?? 'public',
+      bucket,
+      log,
+    );
+    this.locals.set(id, member);
+    try {
+      await this.engine.publish(this.name, { kind: 'join', memberId: id, name });
+    } catch (err) {
+      this.locals.delete(id);
+      await this.engine.release(this.name, foldName(name), id).catch(() => {});
+      throw toChatError(err);
+    }
+    await member.joined;
+    return member;
+  }
+
+  /** Registers a handler for public chat messages (not agent posts). Returns an unsubscribe. */
+  addHandler(handler: MessageHandler): () => void {
+    return this.handlers.add(handler);
+  }
+
+  /** Speaks into the room as the application or a bot. Rejects `too_long`. */
+  post(content: string, options: PostOptions = {}): Promise<void> {
+    try {
+      if (this.closed) throw new ChatError('closed');
+      const text = prepareMessageText(String(content), this.limits.maxTextChars);
+      if (text === null) return Promise.resolve();
+      const sender = sanitizeText(String(options.sender ?? 'system')).trim() || 'system';
+      this.stats.messagesIn++;
+      return this.engine.publish(this.name, {
+        kind: 'message',
+        senderId: null,
+        sender,
+        content: text,
+        agent: options.agent ?? true,
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Resolves once every queued message has been through the handlers. */
+  handlersIdle(): Promise<void> {
+    return this.handlers.idle();
+  }
+
+  /** Disconnects every local member with `reason` (each leave announced), then stops. */
+  async close(reason: DisconnectReason = 'shutdown'): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(Array.from(this.locals.values(), (member) => member.disconnect(reason)));
+    this.unsubscribe();
+  }
+
+  private async claimName(requested: string, id: MemberId): Promise<string> {
+    const name = normalizeName(requested);
+    if (!(await this.engine.claim(this.name, foldName(name), id))) {
+      throw new ChatError('name_taken', `The name '${name}' is already taken.`);
+    }
+    return name;
+  }
+
+  private async claimAutoName(id: MemberId): Promise<string> {
+    for (let i = 0; i < MAX_AUTO_NAME_TRIES; i++) {
+      const name = autoName(++this.autoCounter);
+      const folded = foldName(name);
+      if (this.byFolded.has(folded)) continue;
+      if (await this.engine.claim(this.name, folded, id)) return name;
+    }
+    throw new ChatError('internal', 'Could not find a free name.');
+  }
+
+  private readonly onEngineEvent = (event: RoomEvent): void => {
+    if (this.applying) {
+      this.pending.push(event);
+      return;
+    }
+    this.applying = true;
+    try {
+      this.applySafely(event);
+      for (let i = 0; i < this.pending.length; i++) this.applySafely(this.pending[i]!);
+    } finally {
+      this.pending.length = 0;
+      this.applying = false;
+    }
+  };
+
+  private applySafely(event: RoomEvent): void {
+    try {
+      this.apply(event);
+    } catch (err) {
+      this.log.error({ err, seq: event.seq }, 'applying a room event failed');
+    }
+  }
+
+  private apply(event: RoomEvent): void {
+    switch (event.kind) {
+      case 'message':
+        if (event.toId === undefined) {
+          this.ring.push(event);
+          this.fanOut(event);
+          if (!event.agent) this.handlers.enqueue(event);
+        } else {
+          this.deliverPrivate(event);
+        }
+        return;
+      case 'join': {
+        const record = { id: event.memberId, name: event.name, folded: foldName(event.name) };
+        this.records.set(record.id, record);
+        this.byFolded.set(record.folded, record);
+        const member = this.locals.get(event.memberId);
+        if (member !== undefined && member.state === 'joining') {
+          member.applyJoined();
+          this.groupOf(member.session.dialect).add(member);
+          member.log.info({ seq: event.seq }, 'joined');
+        }
+        this.fanOut(event);
+        return;
+      }
+      case 'leave': {
+        const record = this.records.get(event.memberId);
+        if (record === undefined) return;
+        this.records.delete(record.id);
+        if (this.byFolded.get(record.folded) === record) this.byFolded.delete(record.folded);
+        const member = this.locals.get(event.memberId);
+        if (member !== undefined) {
+          this.locals.delete(member.id);
+          this.detach(member);
+          void this.engine.release(this.name, record.folded, member.id).catch((err) => {
+            this.log.error({ err }, 'releasing a name failed');
+          });
+          member.log.info({ seq: event.seq, reason: event.reason }, 'left');
+          member.applyLeft();
+        }
+        this.fanOut(event);
+        return;
+      }
+      case 'rename': {
+        const record = this.records.get(event.memberId);
+        if (record === undefined) return;
+        const oldFolded = record.folded;
+        if (this.byFolded.get(oldFolded) === record) this.byFolded.delete(oldFolded);
+        record.name = event.to;
+        record.folded = foldName(event.to);
+        this.byFolded.set(record.folded, record);
+        const member = this.locals.get(event.memberId);
+        if (member !== undefined) {
+          member.applyRenamed(event.to);
+          if (oldFolded !== record.folded) {
+            void this.engine.release(this.name, oldFolded, member.id).catch((err) => {
+              this.log.error({ err }, 'releasing a name failed');
+            });
+          }
+        }
+        this.fanOut(event);
+        return;
+      }
+    }
+  }
+
+  private fanOut(event: RoomEvent): void {
+    for (const [dialect, members] of this.groups) {
+      if (members.size === 0) continue;
+      const frame = dialect.encode(event);
+      for (const member of members) this.deliver(member, event, frame);
+    }
+  }
+
+  private deliverPrivate(event: MessageEvent): void {
+    const sender = event.senderId === null ? undefined : this.locals.get(event.senderId);
+    const recipient = this.locals.get(event.toId!);
+    for (const member of sender === recipient ? [sender] : [sender, recipient]) {
+      if (member === undefined || member.state !== 'joined') continue;
+      this.deliver(member, event, member.session.dialect.encode(event));
+    }
+  }
+
+  private deliver(member: Member, event: RoomEvent, frame: unknown): void {
+    const session = member.session;
+    if (session.bufferedBytes > this.limits.maxBufferedBytes) {
+      this.countDrop('too_slow');
+      member.log.warn({ buffered: session.bufferedBytes }, 'disconnecting a slow consumer');
+      void member.disconnect('too_slow');
+      return;
+    }
+    try {
+      session.deliver(event, frame, member);
+      this.stats.deliveries++;
+    } catch (err) {
+      member.log.error({ err, seq: event.seq }, 'session delivery failed');
+      void member.disconnect('error');
+    }
+  }
+
+  private groupOf(dialect: Dialect): Set<Member> {
+    let group = this.groups.get(dialect);
+    if (group === undefined) {
+      group = new Set();
+      this.groups.set(dialect, group);
+    }
+    return group;
+  }
+
+  private detach(member: Member): void {
+    const group = this.groups.get(member.session.dialect);
+    group?.delete(member);
+    if (group !== undefined && group.size === 0) this.groups.delete(member.session.dialect);
+  }
+
+  private countDrop(reason: string): void {
+    this.stats.drops[reason] = (this.stats.drops[reason] ?? 0) + 1;
+  }
+
+  private createHost(): MemberHost {
+    return {
+      maxTextChars: this.limits.maxTextChars,
+      floodDisconnectAfter: this.limits.floodDisconnectAfter,
+      publish: (draft: EventDraft) => this.engine.publish(this.name, draft),
+      claimName: (folded, by) => this.engine.claim(this.name, folded, by),
+      releaseName: (folded, by) => this.engine.release(this.name, folded, by),
+      findMember: (name) => this.byFolded.get(foldName(name)),
+      memberNames: () => this.users(),
+      recentHistory: (n) => this.history(n),
+      detach: (member) => this.detach(member),
+      countDrop: (reason) => this.countDrop(reason),
+      countMessageIn: () => {
+        this.stats.messagesIn++;
+      },
+    };
+  }
+}

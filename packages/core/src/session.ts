@@ -1,0 +1,33 @@
+import type { DisconnectReason } from './errors.js';
+import type { RoomEvent } from './events.js';
+import type { Member } from './member.js';
+
+/**
+ * A wire format. `encode` turns an event into the frame every member of this dialect sees
+ * (null: nothing to send). The room calls it once per event per dialect and hands the same
+ * frame to every such member, so it must not depend on the recipient. Per-recipient views
+ * (your own echo, a private message) are the Session's to render from the event.
+ */
+export interface Dialect<F = unknown> {
+  readonly name: string;
+  encode(event: RoomEvent): F | null;
+}
+
+/**
+ * One connection's side of membership, implemented by a transport.
+ *
+ * `deliver` is called in `seq` order, from the member's own join event (the moment it is in
+ * the room) until it leaves; it must not block and should not throw (a throw disconnects the
+ * member with `error`). Before each delivery the room reads `bufferedBytes`, and disconnects
+ * the member as `too_slow` once it passes the room's `maxBufferedBytes`.
+ *
+ * `close` is how the room ends a member (too slow, flooding, shutdown, /quit): tell the client
+ * why if the wire allows, then close. It must be idempotent; the transport still calls
+ * `member.leave()` when its socket closes, which is a no-op by then.
+ */
+export interface Session<F = unknown> {
+  readonly dialect: Dialect<F>;
+  readonly bufferedBytes: number;
+  deliver(event: RoomEvent, frame: F | null, self: Member): void;
+  close(reason: DisconnectReason): void;
+}

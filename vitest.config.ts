@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests import @chatgate/* from source, so they need no build.
+const alias = {
+  '@chatgate/core': src('./packages/core/src/index.ts'),
+  '@chatgate/ws-gateway': src('./packages/ws-gateway/src/index.ts'),
+  '@chatgate/tcp-gateway': src('./packages/tcp-gateway/src/index.ts'),
+  '@chatgate/rpc-gateway': src('./packages/rpc-gateway/src/index.ts'),
+  '@chatgate/server': src('./apps/server/src/index.ts'),
+};
+
+const project = (name: string, root: string) => ({
+  resolve: { alias },
+  test: { name, root, include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      project('core', './packages/core'),
+      project('ws-gateway', './packages/ws-gateway'),
+      project('tcp-gateway', './packages/tcp-gateway'),
+      project('rpc-gateway', './packages/rpc-gateway'),
+      project('server', './apps/server'),
+      project('client', './apps/client'),
+      project('bench', './bench'),
+    ],
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+    },
+  },
+});
