@@ -21,6 +21,7 @@ export class ConnectionGate {
   readonly options: Readonly<ConnectionGateOptions>;
   private total = 0;
   private readonly perAddress = new Map<string, number>();
+  private readonly perTransport = new Map<string, number>();
 
   constructor(options: Partial<ConnectionGateOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_CONNECTION_LIMITS, ...options });
@@ -30,11 +31,20 @@ export class ConnectionGate {
     return this.total;
   }
 
+  /** Open connections by transport label (for metrics). */
+  openByTransport(): Record<string, number> {
+    return Object.fromEntries(this.perTransport);
+  }
+
   /**
-   * Admits a connection from `address`, or returns the reason it is refused.
-   * On success returns a release function that is safe to call more than once.
+   * Admits a connection from `address` over `transport` (a label such as `ws` or `tcp:line`),
+   * or returns the reason it is refused. On success returns a release function that is safe
+   * to call more than once.
    */
-  admit(address: string): { ok: true; release: () => void } | { ok: false; reason: string } {
+  admit(
+    address: string,
+    transport = 'unknown',
+  ): { ok: true; release: () => void } | { ok: false; reason: string } {
     if (this.total >= this.options.maxConnections) {
       return { ok: false, reason: 'Server is full: too many connections.' };
     }
@@ -44,6 +54,7 @@ export class ConnectionGate {
     }
     this.total++;
     this.perAddress.set(address, count + 1);
+    this.perTransport.set(transport, (this.perTransport.get(transport) ?? 0) + 1);
     let released = false;
     return {
       ok: true,
@@ -54,6 +65,7 @@ export class ConnectionGate {
         const left = (this.perAddress.get(address) ?? 1) - 1;
         if (left === 0) this.perAddress.delete(address);
         else this.perAddress.set(address, left);
+        this.perTransport.set(transport, (this.perTransport.get(transport) ?? 1) - 1);
       },
     };
   }
