@@ -9,6 +9,7 @@ rmSync(report, { force: true });
 const args = [
   'vitest',
   'run',
+  '--coverage',
   '--reporter=default',
   '--reporter=json',
   `--outputFile.json=${report}`,
@@ -25,6 +26,11 @@ if (existsSync(report)) {
   failed = (json.numFailedTests ?? 0) + (json.numFailedTestSuites ?? 0);
   skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
 } else {
+  failed = 1;
+}
+if (run.status !== 0 && failed === 0) {
+  // Every test passed but vitest still failed: a coverage threshold or the runner itself.
+  console.error('vitest exited non-zero with no failed test (coverage threshold or runner error).');
   failed = 1;
 }
 if (process.env.CI === 'true' && skipped > 0) {

@@ -55,6 +55,8 @@ interface MemberRecord {
 }
 
 const MAX_AUTO_NAME_TRIES = 1000;
+/** Process-wide, so rooms sharing an engine in one process never mint the same id. */
+let memberCounter = 0;
 
 /**
  * A chat room. State changes only when the engine delivers an event back, so the same code
@@ -76,7 +78,6 @@ export class Room {
   private readonly handlers: HandlerQueue;
   private readonly host: MemberHost;
   private readonly unsubscribe: () => void;
-  private memberCounter = 0;
   private autoCounter = 0;
   private closed = false;
   /** Events delivered while one is being applied wait here, so order holds under re-entry. */
@@ -127,7 +128,7 @@ export class Room {
    */
   async join(session: Session, options: JoinOptions = {}): Promise<Member> {
     if (this.closed) throw new ChatError('closed');
-    const id = `${this.engine.nodeId}:${++this.memberCounter}`;
+    const id = `${this.engine.nodeId}:${++memberCounter}`;
     const name =
       options.name === undefined
         ? await this.claimAutoName(id)

@@ -1,0 +1,110 @@
+import type { Engine, EventDraft, MemberId, RoomEvent } from '../src/index.js';
+import { InProcessEngine } from '../src/index.js';
+
+/** Wraps an engine and records every event it delivers for a room, in delivery order. */
+export class RecordingEngine implements Engine {
+  readonly log: RoomEvent[] = [];
+  constructor(readonly inner: Engine = new InProcessEngine()) {}
+  get nodeId() {
+    return this.inner.nodeId;
+  }
+  publish(room: string, draft: EventDraft) {
+    return this.inner.publish(room, draft);
+  }
+  subscribe(room: string, deliver: (event: RoomEvent) => void) {
+    const stopRecording = this.inner.subscribe(room, (event) => this.log.push(event));
+    const stop = this.inner.subscribe(room, deliver);
+    return () => {
+      stop();
+      stopRecording();
+    };
+  }
+  claim(room: string, folded: string, by: MemberId) {
+    return this.inner.claim(room, folded, by);
+  }
+  release(room: string, folded: string, by: MemberId) {
+    return this.inner.release(room, folded, by);
+  }
+}
+
+/**
+ * A networked engine's worst legal behaviour: publishes are buffered and ordered later in a
+ * shuffled order, delivery and name claims are asynchronous, and publishes can fail.
+ */
+export class ScrambledEngine implements Engine {
+  readonly nodeId = 'scrambled';
+  private readonly inner = new InProcessEngine('scrambled-inner');
+  private pool: Array<{ room: string; draft: EventDraft; done: (err?: Error) => void }> = [];
+  private scheduled = false;
+  failNextPublishes = 0;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  publish(room: string, draft: EventDraft): Promise<void> {
+    if (this.failNextPublishes > 0) {
+      this.failNextPublishes--;
+      return Promise.reject(new Error('engine unavailable'));
+    }
+    return new Promise((resolve, reject) => {
+      this.pool.push({ room, draft, done: (err) => (err ? reject(err) : resolve()) });
+      this.schedule();
+    });
+  }
+
+  subscribe(room: string, deliver: (event: RoomEvent) => void) {
+    return this.inner.subscribe(room, deliver);
+  }
+
+  async claim(room: string, folded: string, by: MemberId) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.inner.claim(room, folded, by);
+  }
+
+  async release(room: string, folded: string, by: MemberId) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.inner.release(room, folded, by);
+  }
+
+  /** Random interleaving that keeps each publisher's own drafts in order. */
+  private interleave<T extends { draft: EventDraft }>(items: T[]): T[] {
+    const queues = new Map<string, T[]>();
+    for (const item of items) {
+      const d = item.draft;
+      const key = d.kind === 'message' ? (d.senderId ?? 'app') : d.memberId;
+      const queue = queues.get(key) ?? [];
+      queue.push(item);
+      queues.set(key, queue);
+    }
+    const lanes = [...queues.values()];
+    const out: T[] = [];
+    while (lanes.length > 0) {
+      const index = Math.floor(this.random() * lanes.length);
+      const lane = lanes[index]!;
+      out.push(lane.shift()!);
+      if (lane.length === 0) lanes.splice(index, 1);
+    }
+    return out;
+  }
+
+  private schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const batch = this.interleave(this.pool);
+      this.pool = [];
+      for (const item of batch) {
+        void this.inner.publish(item.room, item.draft).then(() => item.done());
+      }
+    });
+  }
+}
+
+/** Resolves after pending immediates, so asynchronous engines have delivered. */
+export function settle(rounds = 5): Promise<void> {
+  let chain = Promise.resolve();
+  for (let i = 0; i < rounds; i++) {
+    chain = chain.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  }
+  return chain;
+}
