@@ -33,6 +33,13 @@ export class LineFramer {
     if (data.length > 0) this.chunks.push(data);
   }
 
+  /** Bytes held: unread input plus the unfinished line (bounded while pulled). */
+  get pendingBytes(): number {
+    let total = this.carryBytes - this.offset;
+    for (const chunk of this.chunks) total += chunk.length;
+    return total;
+  }
+
   /** The next complete line, LINE_TOO_LONG, or undefined when more bytes are needed. */
   next(): string | typeof LINE_TOO_LONG | undefined {
     while (this.chunks.length > 0) {
