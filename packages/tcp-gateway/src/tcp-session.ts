@@ -30,6 +30,9 @@ export interface SessionOwner {
 
 type Phase = 'naming' | 'joining' | 'joined' | 'closing' | 'closed';
 
+/** Undecoded input held while an input is in flight, past which the socket is paused. */
+const MAX_PENDING_INPUT_BYTES = 64 * 1024;
+
 const SESSION = Symbol('chatgate.tcpSession');
 type SessionSocket = Socket & { [SESSION]?: TcpSession };
 
@@ -80,6 +83,10 @@ export class TcpSession implements Session<Buffer> {
   private nameTimer: NodeJS.Timeout | undefined;
   /** The peer dialect's first message, sent once its join is through. */
   private firstText: string | undefined;
+  /** An input is in flight: the next waits, so replies and errors keep input order. */
+  private awaiting = false;
+  /** Unsent bytes when this turn's cork began (see bufferedBytes). */
+  private backlogAtCork = 0;
   private log: Logger;
 
   constructor(
@@ -94,9 +101,14 @@ export class TcpSession implements Session<Buffer> {
     this.decoder = context.dialect.createDecoder({ maxLineBytes: context.maxLineBytes });
   }
 
-  /** Unsent bytes, corked ones included; the room disconnects past its maxBufferedBytes. */
+  /**
+   * Bytes the client has not taken yet; the room disconnects past its maxBufferedBytes. While
+   * this turn's writes are corked it is the backlog from before the turn: a burst written in
+   * one turn is not a slow client, and nothing drains mid-turn anyway. A client that does not
+   * read is caught on its next turn, so memory stays within the limit plus one turn's output.
+   */
   get bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableCorked > 0 ? this.backlogAtCork : this.socket.writableLength;
   }
 
   /** Starts reading. Joins at once (`auto` naming) or starts the name deadline. */
@@ -158,6 +170,9 @@ export class TcpSession implements Session<Buffer> {
     try {
       this.decoder.push(chunk);
       this.pump();
+      if (this.awaiting && this.decoder.pendingBytes > MAX_PENDING_INPUT_BYTES) {
+        this.socket.pause();
+      }
     } catch (err) {
       this.log.error({ err }, 'input handling failed');
       this.close('error');
@@ -193,7 +208,7 @@ export class TcpSession implements Session<Buffer> {
   }
 
   private pump(): void {
-    while (this.phase === 'naming' || this.phase === 'joined') {
+    while ((this.phase === 'naming' || this.phase === 'joined') && !this.awaiting) {
       const input = this.decoder.next();
       if (input === undefined) return;
       this.handle(input);
@@ -247,7 +262,7 @@ export class TcpSession implements Session<Buffer> {
     this.firstText = undefined;
     if (text !== undefined) this.submit(text);
     this.socket.resume();
-    this.pump();
+    this.continueInput();
   };
 
   private readonly onJoinFailed = (err: unknown): void => {
@@ -261,30 +276,54 @@ export class TcpSession implements Session<Buffer> {
   };
 
   private submit(text: string): void {
-    this.member?.input(text).then(this.onReply, this.onInputError);
+    const member = this.member;
+    if (member === undefined) return;
+    this.awaiting = true;
+    member.input(text).then(this.onReply, this.onInputError);
   }
 
   private readonly onReply = (reply: Reply): void => {
+    this.awaiting = false;
     if (reply.kind === 'quit') {
       this.close('quit');
       return;
     }
     if (this.phase !== 'joined' || this.member === undefined) return;
     this.reply(this.dialect.renderReply(reply, this.member));
+    this.continueInput();
   };
 
   private readonly onInputError = (err: unknown): void => {
+    this.awaiting = false;
     const error = toChatError(err);
     if (this.phase !== 'joined' || error.code === 'not_joined') return;
     if (error.code === 'internal') this.log.error({ err }, 'input failed');
     this.reply(this.dialect.renderError(error));
+    this.continueInput();
   };
+
+  /** Runs inside promise callbacks, so it must not throw. */
+  private continueInput(): void {
+    try {
+      this.pump();
+      if (
+        this.phase === 'joined' &&
+        this.socket.isPaused() &&
+        this.decoder.pendingBytes <= MAX_PENDING_INPUT_BYTES
+      ) {
+        this.socket.resume();
+      }
+    } catch (err) {
+      this.log.error({ err }, 'input handling failed');
+      this.close('error');
+    }
+  }
 
   /** Writes an answer to this client's own input; a client that never reads is cut off. */
   private reply(bytes: Buffer | null): void {
     if (bytes === null) return;
     this.write(bytes);
-    const buffered = this.socket.writableLength;
+    const buffered = this.bufferedBytes;
     if (buffered > this.context.room.limits.maxBufferedBytes) {
       this.log.warn({ buffered }, 'disconnecting a slow consumer');
       if (this.member !== undefined) void this.member.disconnect('too_slow');
@@ -295,8 +334,12 @@ export class TcpSession implements Session<Buffer> {
   private write(bytes: Buffer): void {
     const socket = this.socket;
     if (!socket.writable) return;
-    if (this.dialect.coalesce) writeCoalesced(socket, bytes);
-    else socket.write(bytes);
+    if (!this.dialect.coalesce) {
+      socket.write(bytes);
+      return;
+    }
+    if (socket.writableCorked === 0) this.backlogAtCork = socket.writableLength;
+    writeCoalesced(socket, bytes);
   }
 
   private leave(reason: DisconnectReason): void {

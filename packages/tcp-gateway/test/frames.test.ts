@@ -41,9 +41,10 @@ describe('FrameDecoder', () => {
     const short = Buffer.concat([lengthPrefixed('abc'), lengthPrefixed('de')]);
     for (let i = 0; i <= short.length; i++) {
       for (let j = i; j <= short.length; j++) {
-        expect(
-          decode([short.subarray(0, i), short.subarray(i, j), short.subarray(j)]),
-        ).toEqual(['abc', 'de']);
+        expect(decode([short.subarray(0, i), short.subarray(i, j), short.subarray(j)])).toEqual([
+          'abc',
+          'de',
+        ]);
       }
     }
   });

@@ -41,6 +41,19 @@ function waitUntil(
   });
 }
 
+/** Waits for a condition nothing emits an event for (room state), checking every few ms. */
+export function waitFor(check: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
+  return waitUntil(
+    check,
+    (poke) => {
+      const timer = setInterval(poke, 5);
+      return () => clearInterval(timer);
+    },
+    ms,
+    () => what,
+  );
+}
+
 export function createTestRoom(limits: Partial<RoomLimits> = {}, now?: () => number): Room {
   const room = new Room({
     engine: new InProcessEngine('local', now),
@@ -115,7 +128,11 @@ export class Client {
   /** Waits for exactly `expected` as the next bytes. */
   async read(expected: string | Buffer, ms = WAIT_MS): Promise<void> {
     const want = typeof expected === 'string' ? Buffer.from(expected, 'utf8') : expected;
-    await this.until(() => this.total - this.cursor >= want.length, ms, () => show(want));
+    await this.until(
+      () => this.total - this.cursor >= want.length,
+      ms,
+      () => show(want),
+    );
     const got = this.bytes.subarray(this.cursor, this.cursor + want.length);
     this.cursor += want.length;
     expect(show(got)).toBe(show(want));
@@ -123,7 +140,11 @@ export class Client {
 
   /** Waits for the next `n` bytes and returns them. */
   async take(n: number, ms = WAIT_MS): Promise<Buffer> {
-    await this.until(() => this.total - this.cursor >= n, ms, () => `${n} bytes`);
+    await this.until(
+      () => this.total - this.cursor >= n,
+      ms,
+      () => `${n} bytes`,
+    );
     const got = Buffer.from(this.bytes.subarray(this.cursor, this.cursor + n));
     this.cursor += n;
     return got;
@@ -132,7 +153,11 @@ export class Client {
   /** Waits until unread bytes include `text`; consumes up to and including it. */
   async readThrough(text: string, ms = WAIT_MS): Promise<string> {
     const needle = Buffer.from(text, 'utf8');
-    await this.until(() => this.unread.includes(needle), ms, () => JSON.stringify(text));
+    await this.until(
+      () => this.unread.includes(needle),
+      ms,
+      () => JSON.stringify(text),
+    );
     const end = this.unread.indexOf(needle) + needle.length;
     const got = this.unread.subarray(0, end).toString('utf8');
     this.cursor += end;
@@ -145,7 +170,11 @@ export class Client {
   }
 
   waitClosed(ms = WAIT_MS): Promise<void> {
-    return this.until(() => this.closed, ms, () => 'the connection to close');
+    return this.until(
+      () => this.closed,
+      ms,
+      () => 'the connection to close',
+    );
   }
 
   end(): void {

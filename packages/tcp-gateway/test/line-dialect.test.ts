@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Client,
-  createTestRoom,
-  joined,
-  left,
-  Observer,
-  said,
-  startListener,
-} from './helpers.js';
+import { Client, createTestRoom, joined, left, Observer, said, startListener } from './helpers.js';
 
 const greeting = (name: string) =>
   `* welcome, you are ${name}. Type /help for commands, /nick NAME to change your name.\n`;
@@ -175,7 +167,9 @@ describe('line dialect', () => {
     const b = await join('user2');
     await a.read('* user2 joined the chat\n');
     await b.send(Buffer.from([0xff, 0xfd, 0x03, 0xff, 0xfb, 0x18]));
-    await b.send(Buffer.concat([Buffer.from('tel'), Buffer.from([0xff, 0xf1]), Buffer.from('net\r\n')]));
+    await b.send(
+      Buffer.concat([Buffer.from('tel'), Buffer.from([0xff, 0xf1]), Buffer.from('net\r\n')]),
+    );
     await a.read('[user2]: telnet\n');
   });
 
@@ -209,6 +203,19 @@ describe('line dialect', () => {
     await a.read('[user2]: still here\n');
     b.expectNothingUnread();
     a.expectNothingUnread();
+  });
+
+  it('answers inputs from one packet in input order', async () => {
+    const { join } = await lineRoom();
+    const a = await join('user1');
+    await a.send(`${'m'.repeat(4001)}\n${'l'.repeat(9000)}\n/nick zoe\n/users\n/bogus\n`);
+    await a.read(
+      '* error: Message is too long (at most 4000 characters).\n' +
+        '* error: line too long (at most 8192 bytes); discarded\n' +
+        '* you are now known as zoe\n' +
+        '* users: observer, zoe\n' +
+        '* error: Unknown command: /bogus\n',
+    );
   });
 
   it('removes control characters and ANSI escapes from messages', async () => {

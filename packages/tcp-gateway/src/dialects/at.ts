@@ -13,15 +13,21 @@ const TRAILING_NEWLINES = /[\r\n]+$/;
  */
 class ChunkDecoder implements InputDecoder {
   private readonly utf8 = new TextDecoder('utf-8');
-  private readonly queue: string[] = [];
+  private readonly texts: string[] = [];
+  private readonly sizes: number[] = [];
+  pendingBytes = 0;
 
   push(chunk: Buffer): void {
-    this.queue.push(this.utf8.decode(chunk, { stream: true }).replace(TRAILING_NEWLINES, ''));
+    this.texts.push(this.utf8.decode(chunk, { stream: true }).replace(TRAILING_NEWLINES, ''));
+    this.sizes.push(chunk.length);
+    this.pendingBytes += chunk.length;
   }
 
   next(): Input | undefined {
-    const text = this.queue.shift();
-    return text === undefined ? undefined : { kind: 'text', text };
+    const text = this.texts.shift();
+    if (text === undefined) return undefined;
+    this.pendingBytes -= this.sizes.shift()!;
+    return { kind: 'text', text };
   }
 }
 

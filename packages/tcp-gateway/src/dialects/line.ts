@@ -24,6 +24,10 @@ class LineDecoder implements InputDecoder {
     this.framer = new LineFramer(maxLineBytes);
   }
 
+  get pendingBytes(): number {
+    return this.framer.pendingBytes;
+  }
+
   push(chunk: Buffer): void {
     this.framer.push(chunk);
   }

@@ -79,6 +79,10 @@ export function parsePeerPayload(payload: string): Input {
 class PeerDecoder implements InputDecoder {
   private readonly frames = new FrameDecoder();
 
+  get pendingBytes(): number {
+    return this.frames.pendingBytes;
+  }
+
   push(chunk: Buffer): void {
     this.frames.push(chunk);
   }
