@@ -4,7 +4,7 @@ import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
 import type { TcpDialect } from './tcp-dialect.js';
 import {
-  destroyOnTimeout,
+  destroyAfter,
   onSocketError,
   type SessionContext,
   type SessionOwner,
@@ -62,6 +62,7 @@ class NetTcpListener implements TcpListener, SessionOwner {
   private readonly label: string;
   private readonly sessions = new Set<TcpSession>();
   private closing = false;
+  private drained: Promise<void> | undefined;
   private idle: (() => void) | undefined;
 
   constructor(private readonly options: TcpListenerOptions) {
@@ -114,11 +115,11 @@ class NetTcpListener implements TcpListener, SessionOwner {
       if (this.server.listening) this.server.close();
     }
     if (options.drain !== false || this.sessions.size === 0) return Promise.resolve();
-    const done = new Promise<void>((resolve) => {
+    this.drained ??= new Promise<void>((resolve) => {
       this.idle = resolve;
     });
     for (const session of Array.from(this.sessions)) session.shutdown();
-    return done;
+    return this.drained;
   }
 
   sessionClosed(session: TcpSession): void {
@@ -126,6 +127,7 @@ class NetTcpListener implements TcpListener, SessionOwner {
     if (this.sessions.size === 0 && this.idle !== undefined) {
       const idle = this.idle;
       this.idle = undefined;
+      this.drained = undefined;
       idle();
     }
   }
@@ -140,7 +142,7 @@ class NetTcpListener implements TcpListener, SessionOwner {
     const admission = this.gate.admit(remote, this.label);
     if (!admission.ok) {
       this.log.warn({ remote, reason: admission.reason }, 'connection refused');
-      destroyOnTimeout(socket, this.context.closeGraceMs);
+      destroyAfter(socket, this.context.closeGraceMs);
       socket.resume();
       const notice = this.dialect.refuseConnection(admission.reason);
       if (notice === null) socket.end();

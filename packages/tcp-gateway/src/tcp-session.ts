@@ -46,8 +46,8 @@ function onSocketClose(this: SessionSocket): void {
   this[SESSION]?.closed();
 }
 
-function onSocketTimeout(this: Socket): void {
-  this.destroy();
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }
 
 function onNameTimeout(session: TcpSession): void {
@@ -59,10 +59,12 @@ export function onSocketError(this: SessionSocket, err: Error): void {
   this[SESSION]?.failed(err);
 }
 
-/** Destroys a socket that has not finished closing after its grace period. */
-export function destroyOnTimeout(socket: Socket, ms: number): void {
-  socket.setTimeout(ms);
-  socket.on('timeout', onSocketTimeout);
+/**
+ * Destroys a socket that has not finished closing after `ms`: a hard deadline, not an idle
+ * timeout, so a client that trickles bytes and never reads cannot hold the slot.
+ */
+export function destroyAfter(socket: Socket, ms: number): void {
+  setTimeout(destroySocket, ms, socket).unref();
 }
 
 /**
@@ -148,7 +150,7 @@ export class TcpSession implements Session<Buffer> {
       return;
     }
     const bytes = notice === undefined ? this.dialect.farewell(reason) : notice;
-    destroyOnTimeout(socket, this.context.closeGraceMs);
+    destroyAfter(socket, this.context.closeGraceMs);
     // Keep reading (and discarding) so the client's FIN is seen and 'close' follows.
     socket.resume();
     if (bytes === null) socket.end();

@@ -5,7 +5,6 @@ import { createTcpListener } from '../src/index.js';
 import {
   Client,
   createTestRoom,
-  joined,
   left,
   Observer,
   recordingLogger,
@@ -105,7 +104,11 @@ describe('createTcpListener', () => {
     await a.read(greeting('user1'));
     const unnamed = await Client.connect(at.port);
     await waitFor(() => at.listener.connections === 1, 'the at connection');
-    await Promise.all([line.listener.close({ drain: false }), at.listener.close({ drain: false })]);
+    await Promise.all([
+      line.listener.close({ drain: false }),
+      line.listener.close({ drain: false }),
+      at.listener.close({ drain: false }),
+    ]);
     expect(line.listener.connections + at.listener.connections).toBe(0);
     expect(gate.open).toBe(0);
     await a.read('* server shutting down\n');
@@ -113,6 +116,21 @@ describe('createTcpListener', () => {
     await a.waitClosed();
     await unnamed.waitClosed();
     expect(room.size).toBe(0);
+  });
+
+  it('destroys a closing connection whose client never reads, by a hard deadline', async () => {
+    const room = createTestRoom();
+    const { listener, port } = await startListener({ room, dialect: 'at', closeGraceMs: 100 });
+    const deaf = await Client.connect(port);
+    deaf.socket.pause();
+    await deaf.send('bad name!');
+    // Keep trickling bytes: an idle timeout would never fire.
+    const trickle = setInterval(() => deaf.socket.write('.'), 20);
+    try {
+      await waitFor(() => listener.connections === 0, 'the closing connection to be destroyed');
+    } finally {
+      clearInterval(trickle);
+    }
   });
 
   it('announces the leave exactly once when the client resets the connection', async () => {
