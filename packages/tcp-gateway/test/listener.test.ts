@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { ConnectionGate } from '@chatgate/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createTcpListener } from '../src/index.js';
 import {
   Client,
@@ -35,6 +35,26 @@ describe('createTcpListener', () => {
     expect(port).toBeGreaterThan(0);
     expect(listener.address()).toMatchObject({ address: '127.0.0.1', port });
     expect(listener.dialect.name).toBe('line');
+  });
+
+  it('turns on TCP keepalive and no-delay for accepted sockets, keepalive configurable', async () => {
+    const keepAlive = vi.spyOn(Socket.prototype, 'setKeepAlive');
+    const noDelay = vi.spyOn(Socket.prototype, 'setNoDelay');
+    onTestFinished(() => {
+      keepAlive.mockRestore();
+      noDelay.mockRestore();
+    });
+    const room = createTestRoom();
+    const { port } = await startListener({ room, dialect: 'line' });
+    const off = await startListener({ room, dialect: 'line', keepAliveMs: 0 });
+    const client = await Client.connect(port);
+    await client.read(greeting('user1'));
+    expect(keepAlive).toHaveBeenCalledWith(true, 30_000);
+    expect(noDelay).toHaveBeenCalledWith(true);
+    keepAlive.mockClear();
+    const other = await Client.connect(off.port);
+    await other.read(greeting('user2'));
+    expect(keepAlive).not.toHaveBeenCalled();
   });
 
   it('rejects an unknown dialect name', () => {
