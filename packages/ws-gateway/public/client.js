@@ -297,9 +297,7 @@
         return;
       case 'people':
         notice(
-          msg.users?.length
-            ? `Others here: ${msg.users.join(', ')}`
-            : 'Nobody else is here.',
+          msg.users?.length ? `Others here: ${msg.users.join(', ')}` : 'Nobody else is here.',
           'info',
         );
         return;
@@ -316,10 +314,7 @@
         return;
       }
       case 'history':
-        notice(
-          msg.messages?.length ? 'Recent messages' : 'No messages yet.',
-          'divider',
-        );
+        notice(msg.messages?.length ? 'Recent messages' : 'No messages yet.', 'divider');
         for (const m of msg.messages || []) renderMessage(m, true);
         return;
       case 'error':
