@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { ConnectionGate, type ConnectionGateOptions, Room, type RoomLimits } from '@chatgate/core';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -41,10 +42,28 @@ export async function waitUntil(
   }
 }
 
+/** A ConnectionGate that emits 'release' whenever a connection gives its place back. */
+export class ObservedGate extends ConnectionGate {
+  readonly events = new EventEmitter();
+
+  override admit(address: string, transport?: string) {
+    const result = super.admit(address, transport);
+    if (!result.ok) return result;
+    const release = result.release;
+    return {
+      ok: true as const,
+      release: () => {
+        release();
+        this.events.emit('release');
+      },
+    };
+  }
+}
+
 export interface Gateway {
   app: FastifyInstance;
   room: Room;
-  gate: ConnectionGate;
+  gate: ObservedGate;
   port: number;
   /** http://127.0.0.1:PORT */
   http: string;
@@ -64,7 +83,7 @@ export interface GatewaySetup {
 /** A real Fastify server with the gateway on 127.0.0.1, port 0; closed after the test. */
 export async function startGateway(setup: GatewaySetup = {}): Promise<Gateway> {
   const room = new Room({ limits: setup.limits ?? {} });
-  const gate = new ConnectionGate(setup.gate ?? {});
+  const gate = new ObservedGate(setup.gate ?? {});
   const app = Fastify({ logger: false });
   onTestFinished(async () => {
     await app.close();
