@@ -1,5 +1,5 @@
 // chatgate browser client. Plain script, no build step. Every piece of text from the network
-// goes into the page through textContent, never innerHTML, so chat text cannot inject markup.
+// goes into the page through textContent (never parsed as HTML), so chat text cannot inject markup.
 (() => {
   const $ = (id) => document.getElementById(id);
   const WS_PATH = document.body.dataset.wsPath || '/ws';
