@@ -53,6 +53,9 @@ export interface GatewayContext {
 
 type State = 'pending' | 'joining' | 'joined' | 'closing' | 'closed';
 
+/** A decoded text frame within the size limit (the rest close the connection at once). */
+type TextMessage = Exclude<ClientMessage, { kind: 'too_large' } | { kind: 'binary' }>;
+
 /** Frames a client may send while its join is in flight; more is a protocol abuse. */
 const MAX_FRAMES_WHILE_JOINING = 32;
 const OPEN = 1;
@@ -114,7 +117,8 @@ export class WsSession implements Session<PreparedFrame> {
   private state: State = 'pending';
   private member: Member | undefined;
   private reason: DisconnectReason | undefined;
-  private backlog: Array<{ data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean }> = [];
+  /** Decoded frames that arrived while the join was in flight, handled in order after it. */
+  private backlog: TextMessage[] = [];
   private log: Logger;
 
   private constructor(
@@ -170,9 +174,19 @@ export class WsSession implements Session<PreparedFrame> {
 
   /** @internal One client frame. */
   receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const message = decodeClientMessage(data, isBinary, this.ctx.maxPayloadBytes);
+    if (message.kind === 'too_large') {
+      this.shut(CLOSE_MESSAGE_TOO_BIG, 'protocol', null, 'message too big');
+      return;
+    }
+    if (message.kind === 'binary') {
+      this.shut(CLOSE_UNSUPPORTED_DATA, 'protocol', null, 'text frames only');
+      return;
+    }
     switch (this.state) {
       case 'pending':
-        this.handshake(decodeClientMessage(data, isBinary, this.ctx.maxPayloadBytes));
+        this.handshake(message);
         return;
       case 'joining':
         if (this.backlog.length >= MAX_FRAMES_WHILE_JOINING) {
@@ -184,12 +198,10 @@ export class WsSession implements Session<PreparedFrame> {
           );
           return;
         }
-        this.backlog.push({ data, isBinary });
+        this.backlog.push(message);
         return;
       case 'joined':
-        this.handle(decodeClientMessage(data, isBinary, this.ctx.maxPayloadBytes));
-        return;
-      default:
+        this.handle(message);
         return;
     }
   }
@@ -244,15 +256,7 @@ export class WsSession implements Session<PreparedFrame> {
 
   // ---- handshake ----
 
-  private handshake(message: ClientMessage): void {
-    if (message.kind === 'too_large') {
-      this.shut(CLOSE_MESSAGE_TOO_BIG, 'protocol', null, 'message too big');
-      return;
-    }
-    if (message.kind === 'binary') {
-      this.shut(CLOSE_UNSUPPORTED_DATA, 'protocol', null, 'text frames only');
-      return;
-    }
+  private handshake(message: TextMessage): void {
     if (message.kind !== 'connect') {
       this.shut(
         CLOSE_POLICY_VIOLATION,
@@ -292,9 +296,9 @@ export class WsSession implements Session<PreparedFrame> {
         this.state = 'joined';
         const backlog = this.backlog;
         this.backlog = [];
-        for (const frame of backlog) {
+        for (const message of backlog) {
           if (this.state !== 'joined') break;
-          this.handle(decodeClientMessage(frame.data, frame.isBinary, this.ctx.maxPayloadBytes));
+          this.handle(message);
         }
       },
       (err: unknown) => {
@@ -339,7 +343,7 @@ export class WsSession implements Session<PreparedFrame> {
 
   // ---- joined ----
 
-  private handle(message: ClientMessage): void {
+  private handle(message: TextMessage): void {
     const member = this.member;
     if (member === undefined) return;
     switch (message.kind) {
@@ -375,12 +379,6 @@ export class WsSession implements Session<PreparedFrame> {
         return;
       case 'connect':
         this.sendText(encodeError('already_connected', `Already connected as ${member.name}.`));
-        return;
-      case 'too_large':
-        this.shut(CLOSE_MESSAGE_TOO_BIG, 'protocol', null, 'message too big');
-        return;
-      case 'binary':
-        this.shut(CLOSE_UNSUPPORTED_DATA, 'protocol', null, 'text frames only');
         return;
     }
   }

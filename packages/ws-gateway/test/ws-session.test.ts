@@ -117,6 +117,27 @@ describe('bad input from a joined client', () => {
   });
 });
 
+describe('bad input before joining', () => {
+  it('a binary first frame closes with 1003 and never joins', async () => {
+    const gw = await startGateway();
+    const bob = await joinAs(gw, 'bob');
+    const client = await TestClient.open(`${gw.ws}/ws/alice`);
+    client.socket.send(Buffer.from('{"type":"connect","username":"alice"}'), { binary: true });
+    expect((await client.waitClosed()).code).toBe(1003);
+    expect(client.messages).toEqual([]);
+    await stillDelivers(bob, bob, 'nobody joined');
+    expect(gw.room.users()).toEqual(['bob']);
+  });
+
+  it('an over-size first frame closes with 1009', async () => {
+    const gw = await startGateway({ plugin: { maxPayloadBytes: 256 } });
+    const client = await TestClient.open(`${gw.ws}/ws`);
+    client.send({ type: 'connect', username: 'a'.repeat(300) });
+    expect((await client.waitClosed()).code).toBe(1009);
+    expect(gw.room.size).toBe(0);
+  });
+});
+
 describe('slow consumers', () => {
   it('a client that stops reading is dropped as too_slow; the others get everything', async () => {
     const gw = await startGateway({ limits: { maxBufferedBytes: 256 * 1024 } });
