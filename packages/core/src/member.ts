@@ -250,7 +250,8 @@ export class Member {
     this.host.countDrop('rate_limited');
     if (++this.refusedInARow >= this.host.floodDisconnectAfter) {
       this.log.warn({ refused: this.refusedInARow }, 'disconnecting a flooding member');
-      void this.disconnect('flooding');
+      // After this turn, so the client is told rate_limited before it is told goodbye.
+      setTimeout(() => void this.disconnect('flooding'), 0);
     }
     throw new ChatError('rate_limited');
   }

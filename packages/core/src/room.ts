@@ -321,9 +321,16 @@ export class Room {
   private deliverPrivate(event: MessageEvent): void {
     const sender = event.senderId === null ? undefined : this.locals.get(event.senderId);
     const recipient = this.locals.get(event.toId!);
+    let encodedFor: Dialect | undefined;
+    let frame: unknown = null;
     for (const member of sender === recipient ? [sender] : [sender, recipient]) {
       if (member === undefined || member.state !== 'joined') continue;
-      this.deliver(member, event, member.session.dialect.encode(event));
+      const dialect = member.session.dialect;
+      if (dialect !== encodedFor) {
+        encodedFor = dialect;
+        frame = dialect.encode(event);
+      }
+      this.deliver(member, event, frame);
     }
   }
 

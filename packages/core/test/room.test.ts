@@ -328,8 +328,11 @@ describe('Room > limits', () => {
     const a = await joinAs(room, 'alice');
     const b = await joinAs(room, 'bob');
     await a.member.input('ok');
-    for (let i = 0; i < 5; i++) await a.member.input('spam').catch(() => {});
-    await settle();
+    const refusals = [];
+    for (let i = 0; i < 5; i++) refusals.push(await a.member.input('spam').catch((e) => e.code));
+    expect(refusals).toEqual(Array(5).fill('rate_limited'));
+    expect(a.session.closedWith).toEqual([]);
+    await a.member.left;
     expect(a.session.closedWith).toEqual(['flooding']);
     expect(b.session.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
     expect(room.users()).toEqual(['bob']);
@@ -589,5 +592,17 @@ describe('Member > log', () => {
     const a = await joinAs(room, 'alice');
     await a.member.rename('alicia');
     expect(bindings.filter((b) => 'name' in b).map((b) => b.name)).toEqual(['alice', 'alicia']);
+  });
+});
+
+describe('Room > private encoding', () => {
+  it('encodes a private message once when both ends share a dialect', async () => {
+    const room = new Room();
+    const dialect = new TextDialect('shared');
+    const a = await joinAs(room, 'alice', new RecordingSession(dialect));
+    await joinAs(room, 'bob', new RecordingSession(dialect));
+    const before = dialect.encodes;
+    await a.member.whisper('bob', 'psst');
+    expect(dialect.encodes - before).toBe(1);
   });
 });
