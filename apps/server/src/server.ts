@@ -4,7 +4,7 @@ import { rpcGateway } from '@chatgate/rpc-gateway';
 import { createTcpListener, type TcpListener } from '@chatgate/tcp-gateway';
 import { wsGateway } from '@chatgate/ws-gateway';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
@@ -150,12 +150,24 @@ export class Chatgate {
 
   private async createHttpApp(withMetrics: boolean): Promise<FastifyInstance> {
     const app = Fastify({
-      loggerInstance: this.log.child({ listener: withMetrics ? 'http' : 'gt' }),
+      loggerInstance: this.log.child({
+        listener: withMetrics ? 'http' : 'gt',
+      }) as unknown as FastifyBaseLogger,
       disableRequestLogging: true,
       // Browsers keep idle connections open; do not let them hold up shutdown.
       forceCloseConnections: 'idle',
     });
-    await app.register(websocket, { options: { maxPayload: this.config.maxPayloadBytes } });
+    await app.register(websocket, {
+      // ws refuses an over-size message (1009) before buffering it whole.
+      options: { maxPayload: this.config.maxPayloadBytes },
+      // A client's protocol error (bad UTF-8, over-size) is not a server bug.
+      errorHandler: (err, socket) => {
+        const fromClient = String((err as NodeJS.ErrnoException).code ?? '').startsWith('WS_ERR_');
+        if (fromClient) app.log.warn({ err: err.message }, 'websocket client error');
+        else app.log.error({ err }, 'websocket handler failed');
+        socket.terminate();
+      },
+    });
     const shared = { room: this.room, gate: this.gate, logger: this.log as unknown as Logger };
     await app.register(wsGateway, {
       ...shared,
