@@ -1,4 +1,13 @@
-import { type ConnectionGate, type Logger, Room, type RoomOptions } from '@chatgate/core';
+import {
+  type ConnectionGate,
+  type DisconnectReason,
+  type Logger,
+  type Member,
+  Room,
+  type RoomEvent,
+  type RoomOptions,
+  type Session,
+} from '@chatgate/core';
 import websocket from '@fastify/websocket';
 import { newWebSocketRpcSession, type RpcStub, RpcTarget } from 'capnweb';
 import Fastify from 'fastify';
@@ -177,5 +186,31 @@ export class RecordingLogger implements Logger {
   }
   child(bindings: Record<string, unknown>): Logger {
     return new RecordingLogger(this.lines, { ...this.bindings, ...bindings });
+  }
+}
+
+/** A member of some other transport, in process: it records what the room gives it. */
+export class OtherTransportSession implements Session<null> {
+  readonly dialect = { name: 'other', encode: () => null };
+  readonly bufferedBytes = 0;
+  readonly events: RoomEvent[] = [];
+  #listeners = new Set<() => void>();
+
+  deliver(event: RoomEvent, _frame: null, _self: Member): void {
+    this.events.push(event);
+    for (const listener of Array.from(this.#listeners)) listener();
+  }
+
+  close(_reason: DisconnectReason): void {}
+
+  next(match: (event: RoomEvent) => boolean, what: string): Promise<RoomEvent> {
+    return waitFor(
+      (check) => {
+        this.#listeners.add(check);
+        return () => this.#listeners.delete(check);
+      },
+      () => this.events.find(match),
+      what,
+    );
   }
 }
