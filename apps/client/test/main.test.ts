@@ -4,6 +4,7 @@ import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ClientProcess, ensureBuilt, Observer } from './helpers.js';
+import { startJsonWsServer, startLineTcpServer, type WireServer } from './wire-servers.js';
 
 beforeAll(() => {
   ensureBuilt();
@@ -100,5 +101,84 @@ describe("chatgate-client over Cap'n Web RPC", () => {
     ]);
     expect(await lost.exited()).toBe(1);
     expect(lost.stderr).toContain('could not join');
+  });
+});
+
+/** The same script against a server speaking one of the other wire formats. */
+async function chatOver(server: WireServer, transport: string) {
+  const alice = new ClientProcess(['--url', server.url, '--name', 'alice']);
+  await alice.line('* Welcome to the chat, alice!');
+  const online = await alice.line('* online (2): bob, alice');
+
+  server.say('bob', 'hi alice');
+  await alice.line('[bob]: hi alice');
+
+  alice.write('hello bob');
+  await server.until(
+    () => server.said.find((m) => m.from === 'alice' && m.content === 'hello bob' && !m.to),
+    `hello bob over ${transport}`,
+  );
+  alice.write('@bob just between us');
+  await server.until(
+    () => server.said.find((m) => m.content === 'just between us' && m.to === 'bob'),
+    `whisper over ${transport}`,
+  );
+  await alice.line('[you -> bob]: just between us');
+  server.say('bob', 'psst', 'alice');
+  await alice.line('[bob -> you]: psst');
+
+  alice.write('/users');
+  await alice.line('* online (2): bob, alice', online + 1);
+  alice.write('/nope');
+  await alice.line('* error: Unknown command: /nope');
+
+  alice.endInput();
+  await server.until(() => (server.left.includes('alice') ? true : undefined), 'alice leaving');
+  expect(await alice.exited()).toBe(0);
+}
+
+// These run against minimal servers speaking the documented formats (wire-servers.ts) until
+// the ws and tcp gateways are merged; see apps/client/README.md.
+describe('chatgate-client over the WebSocket JSON protocol', () => {
+  it('joins, chats, whispers, lists users and leaves cleanly at end of input', async () => {
+    await chatOver(await startJsonWsServer(['bob']), 'ws');
+  });
+
+  it("fails with exit 1 and the server's reason for a taken name", async () => {
+    const server = await startJsonWsServer(['bob']);
+    const impostor = new ClientProcess(['--url', server.url, '--name', 'bob']);
+    expect(await impostor.exited()).toBe(1);
+    expect(impostor.stderr).toContain('User already connected');
+  });
+
+  it("exits 1 with the server's reason when it goes away", async () => {
+    const server = await startJsonWsServer();
+    const alice = new ClientProcess(['--url', server.url, '--name', 'alice']);
+    await alice.line('* Welcome to the chat, alice!');
+    await server.stop();
+    expect(await alice.exited()).toBe(1);
+    expect(alice.stderr).toContain('connection lost: The server is shutting down.');
+  });
+});
+
+describe('chatgate-client over line TCP', () => {
+  it('joins with /nick, chats, whispers, lists users and leaves cleanly at end of input', async () => {
+    await chatOver(await startLineTcpServer(['bob']), 'tcp');
+  });
+
+  it("fails with exit 1 and the server's reason for a taken name", async () => {
+    const server = await startLineTcpServer(['bob']);
+    const impostor = new ClientProcess(['--url', server.url, '--name', 'bob']);
+    expect(await impostor.exited()).toBe(1);
+    expect(impostor.stderr).toContain("The name 'bob' is already taken.");
+  });
+
+  it('exits 1 with a message when the server goes away', async () => {
+    const server = await startLineTcpServer();
+    const alice = new ClientProcess(['--url', server.url, '--name', 'alice']);
+    await alice.line('* Welcome to the chat, alice!');
+    await server.stop();
+    expect(await alice.exited()).toBe(1);
+    expect(alice.stderr).toContain('connection lost: server shutting down');
   });
 });
