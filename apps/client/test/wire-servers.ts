@@ -134,7 +134,7 @@ export async function startJsonWsServer(present: string[] = []): Promise<WireSer
     });
   onTestFinished(stop);
   const address = server.address();
-  if (typeof address === 'string') throw new Error('no port');
+  if (address === null || typeof address === 'string') throw new Error('no port');
   return {
     url: `ws://127.0.0.1:${address.port}/ws`,
     said,

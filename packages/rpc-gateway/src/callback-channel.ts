@@ -26,9 +26,13 @@ export interface CallbackChannelOptions {
  */
 export class CallbackChannel {
   private readonly inFlight: PendingCall[] = [];
+  /** Estimated size of each call in `inFlight`, same order. */
+  private readonly inFlightSizes: number[] = [];
   private settled = 0;
   private epochStartedAt = 0;
   private inFlightBytes = 0;
+  /** Bytes of the answered calls of this epoch (counted oldest first: answers mostly come in order). */
+  private answeredBytes = 0;
   private held: RpcFrame[] = [];
   private heldBytes = 0;
   private closed = false;
@@ -43,9 +47,9 @@ export class CallbackChannel {
     this.now = options.now ?? Date.now;
   }
 
-  /** Estimated bytes not yet answered: the current epoch plus calls waiting for the next. */
+  /** Estimated bytes not yet answered: unanswered calls plus calls waiting for the next epoch. */
   get pendingBytes(): number {
-    return this.inFlightBytes + this.heldBytes;
+    return this.inFlightBytes - this.answeredBytes + this.heldBytes;
   }
 
   /** Calls sent and not answered, plus calls waiting to be sent. */
@@ -90,12 +94,14 @@ export class CallbackChannel {
       return;
     }
     this.inFlight.push(call);
+    this.inFlightSizes.push(frame.bytes);
     this.inFlightBytes += frame.bytes;
     call.then(this.onAnswered, this.onRejected);
   }
 
   private readonly onAnswered = (): void => {
     if (this.closed) return;
+    this.answeredBytes += this.inFlightSizes[this.settled] ?? 0;
     if (++this.settled < this.inFlight.length) return;
     this.disposeEpoch();
     this.flushHeld();
@@ -121,8 +127,10 @@ export class CallbackChannel {
       }
     }
     this.inFlight.length = 0;
+    this.inFlightSizes.length = 0;
     this.settled = 0;
     this.inFlightBytes = 0;
+    this.answeredBytes = 0;
   }
 
   private flushHeld(): void {

@@ -89,6 +89,9 @@ describe('CallbackChannel', () => {
     calls[1]!.answer();
     await settle();
     expect(calls.map((c) => c.disposed)).toEqual([false, false]);
+    // Answered calls stop counting as backlog before the epoch is freed.
+    expect(channel.pendingBytes).toBe(100);
+    expect(channel.pendingCalls).toBe(1);
     calls[0]!.answer();
     await settle();
     expect(calls.map((c) => c.disposed)).toEqual([true, true]);

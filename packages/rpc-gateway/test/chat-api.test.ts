@@ -183,6 +183,43 @@ describe('ChatApi > callbacks', () => {
     await bob.inbox.next('after the drop');
     expect(await alice.api.listUsers()).toEqual(['alice', 'bob']);
   });
+
+  it('keeps every message in order across many callback epochs', async () => {
+    // A short timeout makes epochs short (a quarter of it), so this run crosses many.
+    const { url } = await startServer({
+      callbackTimeoutMs: 200,
+      roomOptions: { limits: { rateBurst: 400, ratePerSecond: 1000 } },
+    });
+    const alice = await joinAs(url, 'alice');
+    const bob = await joinAs(url, 'bob');
+    const sends: Promise<unknown>[] = [];
+    for (let i = 1; i <= 300; i++) {
+      sends.push(alice.api.sendMessage('alice', `n${i}`));
+      if (i % 30 === 0) await bob.inbox.next(`n${i}`);
+    }
+    await Promise.all(sends);
+    await bob.inbox.next('n300');
+    const seen = bob.inbox.texts().filter((t) => t.startsWith('n'));
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => `n${i + 1}`));
+    expect(await alice.api.listUsers()).toEqual(['alice', 'bob']);
+  });
+
+  it('disconnects a member whose unanswered calls pass maxBufferedBytes (too_slow)', async () => {
+    const { url } = await startServer({
+      callbackTimeoutMs: 60_000,
+      roomOptions: { limits: { maxBufferedBytes: 2000, rateBurst: 50 } },
+    });
+    const alice = await joinAs(url, 'alice');
+    const bob = await joinAs(url, 'bob');
+    const slow = await joinAs(url, 'slow', new Inbox('hang'));
+    await alice.inbox.next('slow joined the chat');
+    for (let i = 1; i <= 20; i++) await alice.api.sendMessage('alice', `load ${i}`);
+    expect(await slow.closed).toBe(1008);
+    await bob.inbox.next('slow left the chat');
+    await alice.api.sendMessage('alice', 'after too_slow');
+    await bob.inbox.next('after too_slow');
+    expect(bob.inbox.texts().filter((t) => t.startsWith('load '))).toHaveLength(20);
+  });
 });
 
 describe('ChatApi > the session ends', () => {
