@@ -328,8 +328,11 @@ describe('Room > limits', () => {
     const a = await joinAs(room, 'alice');
     const b = await joinAs(room, 'bob');
     await a.member.input('ok');
-    for (let i = 0; i < 5; i++) await a.member.input('spam').catch(() => {});
-    await settle();
+    const refusals = [];
+    for (let i = 0; i < 5; i++) refusals.push(await a.member.input('spam').catch((e) => e.code));
+    expect(refusals).toEqual(Array(5).fill('rate_limited'));
+    expect(a.session.closedWith).toEqual([]);
+    await a.member.left;
     expect(a.session.closedWith).toEqual(['flooding']);
     expect(b.session.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
     expect(room.users()).toEqual(['bob']);
@@ -552,5 +555,54 @@ describe('Room > engine seam', () => {
     });
     const retry = await joinAs(room, 'alice');
     expect(retry.member.name).toBe('alice');
+  });
+});
+
+describe('Room > close ordering', () => {
+  it('does not deliver the others\u2019 leaves to members being closed', async () => {
+    const room = new Room();
+    const a = await joinAs(room, 'alice');
+    const b = await joinAs(room, 'bob');
+    const c = await joinAs(room, 'carol');
+    const before = [a, b, c].map((m) => m.session.frames.length);
+    await room.close('shutdown');
+    expect([a, b, c].map((m) => m.session.frames.length)).toEqual(before);
+    expect([a, b, c].map((m) => m.session.closedWith)).toEqual([
+      ['shutdown'],
+      ['shutdown'],
+      ['shutdown'],
+    ]);
+  });
+});
+
+describe('Member > log', () => {
+  it('rebinds the logger to the new name after a rename', async () => {
+    const bindings: Array<Record<string, unknown>> = [];
+    const make = (): Logger => ({
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+      child: (b) => {
+        bindings.push(b);
+        return make();
+      },
+    });
+    const room = new Room({ logger: make() });
+    const a = await joinAs(room, 'alice');
+    await a.member.rename('alicia');
+    expect(bindings.filter((b) => 'name' in b).map((b) => b.name)).toEqual(['alice', 'alicia']);
+  });
+});
+
+describe('Room > private encoding', () => {
+  it('encodes a private message once when both ends share a dialect', async () => {
+    const room = new Room();
+    const dialect = new TextDialect('shared');
+    const a = await joinAs(room, 'alice', new RecordingSession(dialect));
+    await joinAs(room, 'bob', new RecordingSession(dialect));
+    const before = dialect.encodes;
+    await a.member.whisper('bob', 'psst');
+    expect(dialect.encodes - before).toBe(1);
   });
 });
