@@ -1,7 +1,5 @@
-// Minimal servers that speak exactly the documented wire formats (DESIGN §3.1 and §3.2 line,
-// plus the frames and lines the ws and tcp gateways add), for testing the client's ws and tcp
-// transports until those gateways are merged. A room of named peers, nothing more.
-import { createServer, type Socket } from 'node:net';
+// A minimal server speaking exactly the documented WebSocket JSON format (DESIGN §3.1), for
+// what the real ws gateway never does: the original group_terminal server sends no `welcome`.
 import { onTestFinished } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Signal, waitFor } from './helpers.js';
@@ -26,8 +24,16 @@ export interface WireServer {
   stop(): Promise<void>;
 }
 
+export interface JsonWsServerOptions {
+  /** Names shown as present that no socket holds. */
+  present?: string[];
+  /** Send chatgate's `welcome` frame after `connect_response` (default true). */
+  welcome?: boolean;
+}
+
 /** `{"type":"connect"}` first; `chat_message` to everyone including the sender. */
-export async function startJsonWsServer(present: string[] = []): Promise<WireServer> {
+export async function startJsonWsServer(options: JsonWsServerOptions = {}): Promise<WireServer> {
+  const present = options.present ?? [];
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const changed = new Signal();
@@ -97,7 +103,7 @@ export async function startJsonWsServer(present: string[] = []): Promise<WireSer
           success: true,
           message: 'Connected successfully',
         });
-        send(socket, { type: 'welcome', name, users: names(), seq });
+        if (options.welcome !== false) send(socket, { type: 'welcome', name, users: names(), seq });
         changed.fire();
         return;
       }
@@ -137,95 +143,6 @@ export async function startJsonWsServer(present: string[] = []): Promise<WireSer
   if (address === null || typeof address === 'string') throw new Error('no port');
   return {
     url: `ws://127.0.0.1:${address.port}/ws`,
-    said,
-    joined,
-    left,
-    say: chat,
-    until: (take, what) => waitFor(changed.subscribe, take, what),
-    stop,
-  };
-}
-
-/** nc style: auto `userN`, `/nick`, `[NAME]: text` to the others, `* ` system lines. */
-export async function startLineTcpServer(present: string[] = []): Promise<WireServer> {
-  const changed = new Signal();
-  const members = new Map<Socket, string>();
-  const said: Said[] = [];
-  const joined: string[] = [];
-  const left: string[] = [];
-  let counter = 0;
-  const names = () => [...present, ...members.values()];
-  const socketOf = (name: string) =>
-    [...members].find(([, n]) => n.toLowerCase() === name.toLowerCase())?.[0];
-  const toOthers = (line: string, except?: Socket) => {
-    for (const socket of members.keys()) if (socket !== except) socket.write(`${line}\n`);
-  };
-  const chat = (from: string, content: string, to?: string) => {
-    said.push(to === undefined ? { from, content } : { from, content, to });
-    if (to === undefined) toOthers(`[${from}]: ${content}`, socketOf(from));
-    else socketOf(to)?.write(`[${from} -> you]: ${content}\n`);
-    changed.fire();
-  };
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    const name = `user${++counter}`;
-    toOthers(`* ${name} joined the chat`);
-    members.set(socket, name);
-    socket.write(
-      `* welcome, you are ${name}. Type /help for commands, /nick NAME to change your name.\n`,
-    );
-    let partial = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const raw of lines) {
-        const line = raw.replace(/\r$/, '');
-        const me = members.get(socket);
-        if (me === undefined) return;
-        const nick = /^\/nick (\S+)$/.exec(line);
-        const privately = /^@(\S+) (.+)$/.exec(line);
-        if (nick !== null) {
-          const wanted = nick[1]!;
-          if (names().some((n) => n.toLowerCase() === wanted.toLowerCase())) {
-            socket.write(`* error: The name '${wanted}' is already taken.\n`);
-          } else {
-            members.set(socket, wanted);
-            joined.push(wanted);
-            socket.write(`* you are now known as ${wanted}\n`);
-            toOthers(`* ${me} is now known as ${wanted}`, socket);
-            changed.fire();
-          }
-        } else if (line === '/users') socket.write(`* users: ${names().join(', ')}\n`);
-        else if (line === '/quit') {
-          socket.end('* goodbye\n');
-        } else if (line.startsWith('/')) socket.write(`* error: Unknown command: ${line}\n`);
-        else if (privately !== null) {
-          chat(me, privately[2]!, privately[1]!);
-          socket.write(`[you -> ${privately[1]}]: ${privately[2]}\n`);
-        } else if (line.trim() !== '') chat(me, line);
-      }
-    });
-    socket.on('close', () => {
-      const me = members.get(socket);
-      if (me === undefined) return;
-      members.delete(socket);
-      left.push(me);
-      toOthers(`* ${me} left the chat`);
-      changed.fire();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of members.keys()) socket.end('* server shutting down\n');
-      server.close(() => resolve());
-    });
-  onTestFinished(stop);
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    url: `tcp://127.0.0.1:${address.port}`,
     said,
     joined,
     left,
