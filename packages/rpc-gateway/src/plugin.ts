@@ -35,6 +35,8 @@ export interface RpcGatewayOptions {
   maxMembersPerConnection?: number;
   /** A connection without a member is closed after this long (default: the gate's). */
   joinTimeoutMs?: number;
+  /** Ping interval; a socket that has not answered by the next ping is dropped. 0: off. */
+  heartbeatMs?: number;
 }
 
 export const RPC_DEFAULTS = Object.freeze({
@@ -44,6 +46,7 @@ export const RPC_DEFAULTS = Object.freeze({
   maxMessageSize: 64 * 1024,
   maxDepth: 64,
   maxMembersPerConnection: 8,
+  heartbeatMs: 30_000,
 });
 
 /** The longest the sweep for silent callbacks and idle connections sleeps. */
@@ -63,6 +66,11 @@ function onSocketClose(this: WebSocket, code: number): void {
   if (connection === undefined) return;
   connection.log.info({ code }, 'disconnected');
   connection.onSocketClosed();
+}
+
+function onSocketPong(this: WebSocket): void {
+  const connection = connections.get(this);
+  if (connection !== undefined) connection.alive = true;
 }
 
 function onSocketError(this: WebSocket, err: Error): void {
@@ -115,6 +123,7 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
     connections.set(socket, connection);
     open.add(connection);
     socket.on('close', onSocketClose);
+    socket.on('pong', onSocketPong);
     connLog.info({}, 'connected');
     // capnweb's own types for WebSocket are the DOM's; ws's class is compatible at runtime.
     newWebSocketRpcSession(socket as unknown as globalThis.WebSocket, new ChatApi(connection), {
@@ -135,15 +144,25 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
     );
   }
 
-  // One sweep for every connection: silent callbacks and memberless sockets. No timer per
-  // socket or per call.
-  const sweepMs = Math.max(
-    10,
-    Math.min(MAX_SWEEP_MS, Math.floor(Math.min(callbackTimeoutMs, joinTimeoutMs) / 4)),
-  );
+  // One sweep for every connection: dead peers, silent callbacks and memberless sockets. No
+  // timer per socket or per call.
+  const heartbeatMs = options.heartbeatMs ?? RPC_DEFAULTS.heartbeatMs;
+  const periods = [callbackTimeoutMs, joinTimeoutMs, ...(heartbeatMs > 0 ? [heartbeatMs] : [])];
+  const sweepMs = Math.max(10, Math.min(MAX_SWEEP_MS, Math.floor(Math.min(...periods) / 4)));
+  let lastHeartbeat = Date.now();
   const sweeper = setInterval(() => {
     const now = Date.now();
+    const beat = heartbeatMs > 0 && now - lastHeartbeat >= heartbeatMs;
+    if (beat) lastHeartbeat = now;
     for (const connection of open) {
+      if (beat) {
+        if (!connection.alive) {
+          connection.log.info({ heartbeatMs }, 'no answer to ping; dropping the connection');
+          connection.drop('timeout');
+          continue;
+        }
+        connection.ping();
+      }
       if (connection.members.size === 0) {
         if (now - connection.memberlessSince > joinTimeoutMs) {
           connection.log.info({}, 'closing a connection that joined no one');

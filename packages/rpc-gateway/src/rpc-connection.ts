@@ -32,7 +32,11 @@ export class RpcConnection implements SessionHost {
   legacyJoining = false;
   /** When the connection last had no member; the gateway closes it after a while. */
   memberlessSince: number;
+  /** A pong came since the last heartbeat ping. */
+  alive = true;
   closed = false;
+  /** Why the members leave when the socket closes (set when we end it for a reason). */
+  private leaveReason: DisconnectReason = 'closed';
 
   constructor(
     readonly socket: WebSocket,
@@ -84,7 +88,9 @@ export class RpcConnection implements SessionHost {
       throw new RpcError('closed', `The connection closed while joining as '${quote(name)}'`);
     }
     stub.onRpcBroken(() => {
-      void this.leave(session, 'closed');
+      this.leave(session, 'closed').catch((err) => {
+        this.log.error({ err }, 'leaving a broken session failed');
+      });
     });
     return session;
   }
@@ -112,13 +118,29 @@ export class RpcConnection implements SessionHost {
     }
   }
 
+  /** Ends the socket at once (a dead peer): its members leave with `reason`. */
+  drop(reason: DisconnectReason): void {
+    this.leaveReason = reason;
+    this.socket.terminate();
+  }
+
+  /** Sends a heartbeat ping; the pong sets `alive` again. */
+  ping(): void {
+    this.alive = false;
+    try {
+      this.socket.ping();
+    } catch (err) {
+      this.log.debug({ err }, 'ping failed');
+    }
+  }
+
   /** The socket is gone: every member leaves, the gate slot is released. */
   onSocketClosed(): void {
     if (this.closed) return;
     this.closed = true;
     this.release();
     for (const session of Array.from(this.members)) {
-      this.leave(session, 'closed').catch((err) => {
+      this.leave(session, this.leaveReason).catch((err) => {
         this.log.error({ err }, 'leaving on close failed');
       });
     }

@@ -1,12 +1,14 @@
 import { ConnectionGate } from '@chatgate/core';
 import websocket from '@fastify/websocket';
-import { newHttpBatchRpcSession } from 'capnweb';
+import { newHttpBatchRpcSession, newWebSocketRpcSession } from 'capnweb';
 import Fastify from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { ChatReadApi } from '../src/api-types.js';
+import { WebSocket } from 'ws';
+import type { ChatGatewayApi, ChatReadApi } from '../src/api-types.js';
 import { openChatBatch } from '../src/client.js';
 import { rpcGateway } from '../src/plugin.js';
 import {
+  Inbox,
   joinAs,
   OtherTransportSession,
   openClient,
@@ -74,6 +76,27 @@ describe('plugin > connections', () => {
     const idle = openClient(url);
     expect(await idle.api.listUsers()).toEqual([]);
     expect(await idle.closed).toBe(1008);
+  });
+
+  it('drops a connection that stops answering pings; its member leaves with timeout', async () => {
+    const { url, room } = await startServer({ heartbeatMs: 40 });
+    const watcher = new OtherTransportSession();
+    await room.join(watcher, { name: 'watcher' });
+    const live = await joinAs(url, 'live');
+    // A peer that never answers pings, as a dead network would.
+    const socket = new WebSocket(url, { autoPong: false });
+    socket.on('error', () => {});
+    onTestFinished(() => socket.terminate());
+    const api = newWebSocketRpcSession<ChatGatewayApi>(socket as unknown as globalThis.WebSocket);
+    await api.join('silent', new Inbox());
+    const left = await watcher.next(
+      (e) => e.kind === 'leave' && e.name === 'silent',
+      'silent leaving',
+    );
+    expect(left).toMatchObject({ reason: 'timeout' });
+    await live.api.sendMessage('live', 'still here');
+    await live.inbox.next('still here');
+    expect(room.users()).toEqual(['watcher', 'live']);
   });
 
   it('closes RPC sockets with 1001 when the room shuts down', async () => {
