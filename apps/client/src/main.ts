@@ -9,12 +9,10 @@ const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
-/** Writes `code`'s last words to stderr and exits once stdout has drained. */
-function exit(code: number, message?: string): never {
+/** Writes the last words to stderr and exits once stdout has drained. */
+function exit(code: number, message?: string): void {
   if (message !== undefined) process.stderr.write(`${message}\n`);
   process.stdout.write('', () => process.exit(code));
-  // Keep the type honest while the write callback runs.
-  return undefined as never;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -35,6 +33,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   const render: RenderOptions = { color: process.stdout.isTTY === true && !noColor };
   const terminal = new Terminal({ input: process.stdin, output: process.stdout, interactive });
+  // Ctrl+C and SIGTERM end input: the loop below leaves the room and exits 0.
+  terminal.onInterrupt(() => terminal.close());
+  process.once('SIGTERM', () => terminal.close());
 
   let name = args.name ?? (await terminal.nextLine('Your name: '))?.trim();
   let connection: ChatConnection | undefined;

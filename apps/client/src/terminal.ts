@@ -51,6 +51,12 @@ export class Terminal {
     return next.done === true ? undefined : next.value;
   }
 
+  /** Ctrl+C on a terminal (readline would otherwise just pause the input). */
+  onInterrupt(handler: () => void): void {
+    this.#readline.on('SIGINT', handler);
+  }
+
+  /** Ends input: a pending `nextLine` resolves undefined, as at end of input. */
   close(): void {
     this.#readline.close();
   }

@@ -104,6 +104,10 @@ export class ClientProcess {
     this.#child.stdin.end();
   }
 
+  signal(signal: NodeJS.Signals): void {
+    this.#child.kill(signal);
+  }
+
   /** Waits for a stdout line matching `pattern` at index `from` or later; returns its index. */
   line(pattern: string | RegExp, from = 0): Promise<number> {
     const matches = (line: string) =>

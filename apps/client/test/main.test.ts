@@ -136,6 +136,15 @@ describe('chatgate-client, edge cases', () => {
     expect(lost.stderr).toContain('could not join');
   });
 
+  it('leaves cleanly and exits 0 on SIGTERM', async () => {
+    const { observer, urls } = await startServer();
+    const alice = new ClientProcess(['--url', urls.rpc, '--name', 'alice']);
+    await alice.line('* Welcome to the chat, alice!');
+    alice.signal('SIGTERM');
+    expect(await observer.left('alice')).toMatchObject({ reason: 'quit' });
+    expect(await alice.exited()).toBe(0);
+  });
+
   it('exits 2 with the usage on bad arguments', async () => {
     const bad = new ClientProcess(['--transport', 'pigeon']);
     expect(await bad.exited()).toBe(2);

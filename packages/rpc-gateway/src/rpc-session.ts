@@ -12,7 +12,7 @@ export interface SessionHost {
   memberClosed(session: RpcSession, reason: DisconnectReason): void;
 }
 
-export interface RpcSessionOptions {
+export interface CallbackOptions {
   callbackTimeoutMs: number;
   epochMs: number;
 }
@@ -33,7 +33,7 @@ export class RpcSession implements Session<RpcFrame> {
   constructor(
     private readonly host: SessionHost,
     private readonly callback: RpcStub<ChatCallback>,
-    options: RpcSessionOptions,
+    options: CallbackOptions,
   ) {
     this.channel = new CallbackChannel(
       (message) => callback.onMessage(message) as unknown as PendingCall,
