@@ -17,6 +17,8 @@ export class Terminal {
   readonly #lines: AsyncIterator<string>;
   readonly #output: TerminalStreams['output'];
   readonly #interactive: boolean;
+  /** A `nextLine` is waiting: the prompt is on screen and must be redrawn after output. */
+  #reading = false;
 
   constructor(streams: TerminalStreams) {
     this.#output = streams.output;
@@ -35,6 +37,10 @@ export class Terminal {
       this.#output.write(`${line}\n`);
       return;
     }
+    if (!this.#reading) {
+      this.#output.write(`${line}\n`);
+      return;
+    }
     clearLine(this.#output, 0);
     cursorTo(this.#output, 0);
     this.#output.write(`${line}\n`);
@@ -47,8 +53,13 @@ export class Terminal {
       this.#readline.setPrompt(prompt);
       this.#readline.prompt();
     }
-    const next = await this.#lines.next();
-    return next.done === true ? undefined : next.value;
+    this.#reading = true;
+    try {
+      const next = await this.#lines.next();
+      return next.done === true ? undefined : next.value;
+    } finally {
+      this.#reading = false;
+    }
   }
 
   /** Ctrl+C on a terminal (readline would otherwise just pause the input). */

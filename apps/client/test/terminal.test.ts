@@ -31,6 +31,17 @@ describe('Terminal', () => {
     terminal.close();
   });
 
+  it('does not redraw a prompt when no line is being read', async () => {
+    const { input, terminal, written } = streams(true);
+    const name = terminal.nextLine('Your name: ');
+    input.write('alice\n');
+    expect(await name).toBe('alice');
+    const before = written().length;
+    terminal.print('* Welcome to the chat, alice!');
+    expect(written().slice(before)).toBe('* Welcome to the chat, alice!\n');
+    terminal.close();
+  });
+
   it('piped: plain lines, no prompt, undefined at end of input', async () => {
     const { input, terminal, written } = streams(false);
     input.write('first\nsecond\n');
