@@ -47,7 +47,7 @@ export interface GoodbyeResult {
 
 /** What `MemberApi.input(line)` did; mirrors core's Reply, with history as ChatMessages. */
 export type InputResult =
-  | { kind: 'sent' }
+  | { kind: 'sent'; seq: number; ts: number }
   | { kind: 'ignored' }
   | { kind: 'users'; names: string[] }
   | { kind: 'people'; names: string[] }

@@ -80,7 +80,9 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     if (typeof text !== 'string') throw new RpcError('bad_request', 'The text must be a string');
     try {
       const reply = await member.say(text);
-      return { status: reply.kind === 'sent' ? 'sent' : 'ignored', timestamp: Date.now() };
+      return reply.kind === 'sent'
+        ? { status: 'sent', timestamp: reply.ts }
+        : { status: 'ignored', timestamp: Date.now() };
     } catch (err) {
       throw toRpcError(err, member.log);
     }

@@ -115,7 +115,9 @@ function requireString(value: unknown, what: string): string {
 }
 
 function sendResult(reply: Reply): SendResult {
-  return { status: reply.kind === 'sent' ? 'sent' : 'ignored', timestamp: Date.now() };
+  return reply.kind === 'sent'
+    ? { status: 'sent', timestamp: reply.ts }
+    : { status: 'ignored', timestamp: Date.now() };
 }
 
 function toInputResult(reply: Reply): InputResult {

@@ -101,7 +101,10 @@ describe('MemberApi via connectChat', () => {
     const alice = await member(url, 'alice');
     const bob = await member(url, 'bob');
     expect(await bob.client.input('/users')).toEqual({ kind: 'users', names: ['alice', 'bob'] });
-    expect(await bob.client.input('@alice psst')).toEqual({ kind: 'sent' });
+    expect(await bob.client.input('@alice psst')).toMatchObject({
+      kind: 'sent',
+      seq: expect.any(Number),
+    });
     expect(await alice.next('psst')).toMatchObject({ type: 'private', username: 'bob' });
     expect(await bob.client.input('/nick bobby')).toEqual({
       kind: 'renamed',
