@@ -2,7 +2,7 @@ import type { PlainTextPolicy } from './commands.js';
 import type { Engine } from './engine.js';
 import { InProcessEngine } from './engine-local.js';
 import { ChatError, type DisconnectReason, toChatError } from './errors.js';
-import type { EventDraft, MemberId, MessageEvent, RoomEvent } from './events.js';
+import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './events.js';
 import { HandlerQueue, type MessageHandler } from './handlers.js';
 import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
@@ -167,10 +167,15 @@ export class Room {
 
   /** Speaks into the room as the application or a bot. Rejects `too_long`. */
   post(content: string, options: PostOptions = {}): Promise<void> {
+    return this.postStamped(content, options).then(() => undefined);
+  }
+
+  /** Like `post`, resolving with the post's stamp (null when the text was empty). */
+  postStamped(content: string, options: PostOptions = {}): Promise<Stamp | null> {
     try {
       if (this.closed) throw new ChatError('closed');
       const text = prepareMessageText(String(content), this.limits.maxTextChars);
-      if (text === null) return Promise.resolve();
+      if (text === null) return Promise.resolve(null);
       const sender = sanitizeText(String(options.sender ?? 'system')).trim() || 'system';
       this.stats.messagesIn++;
       return this.engine.publish(this.name, {
