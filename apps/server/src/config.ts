@@ -40,12 +40,24 @@ export const OPTIONS: Option[] = [
   opt('host', 'string', '127.0.0.1', 'bind address for every listener', (c, v: string) => {
     c.host = v;
   }),
-  opt('http-port', 'port', '8080', 'HTTP: browser page, WebSocket /ws, RPC /rpc/ws, /metrics', (c, v: Port) => {
-    c.ports.http = v;
-  }),
-  opt('gt-port', 'port', '8723', "plain HTTP listener on group_terminal's default port", (c, v: Port) => {
-    c.ports.gt = v;
-  }),
+  opt(
+    'http-port',
+    'port',
+    '8080',
+    'HTTP: browser page, WebSocket /ws, RPC /rpc/ws, /metrics',
+    (c, v: Port) => {
+      c.ports.http = v;
+    },
+  ),
+  opt(
+    'gt-port',
+    'port',
+    '8723',
+    "plain HTTP listener on group_terminal's default port",
+    (c, v: Port) => {
+      c.ports.gt = v;
+    },
+  ),
   opt('line-port', 'port', '2323', 'line dialect over TCP (nc, telnet)', (c, v: Port) => {
     c.ports.line = v;
   }),
@@ -58,39 +70,105 @@ export const OPTIONS: Option[] = [
   opt('room', 'string', 'main', 'room name', (c, v: string) => {
     c.room = v;
   }),
-  opt('max-connections', 'int', String(DEFAULT_CONNECTION_LIMITS.maxConnections), 'connections open at once, all listeners', (c, v: number) => {
-    c.maxConnections = v;
-  }),
-  opt('max-per-address', 'int', String(DEFAULT_CONNECTION_LIMITS.maxPerAddress), 'connections open at once from one address', (c, v: number) => {
-    c.maxPerAddress = v;
-  }),
-  opt('name-timeout-ms', 'int', String(DEFAULT_CONNECTION_LIMITS.nameTimeoutMs), 'close a client that has not sent a name by then', (c, v: number) => {
-    c.nameTimeoutMs = v;
-  }),
-  opt('rate-burst', 'int', String(DEFAULT_LIMITS.rateBurst), 'messages a member may send at once', (c, v: number) => {
-    c.rateBurst = v;
-  }),
-  opt('rate-per-second', 'int', String(DEFAULT_LIMITS.ratePerSecond), 'messages per second a member may keep sending', (c, v: number) => {
-    c.ratePerSecond = v;
-  }),
-  opt('max-text-chars', 'int', String(DEFAULT_LIMITS.maxTextChars), 'longest message, in characters', (c, v: number) => {
-    c.maxTextChars = v;
-  }),
-  opt('history-size', 'int', String(DEFAULT_LIMITS.historySize), 'public messages kept for /history and replay', (c, v: number) => {
-    c.historySize = v;
-  }),
-  opt('max-buffered-bytes', 'int', String(DEFAULT_LIMITS.maxBufferedBytes), 'unsent output before a client is dropped as too slow', (c, v: number) => {
-    c.maxBufferedBytes = v;
-  }),
-  opt('max-payload-bytes', 'int', '65536', 'largest WebSocket/RPC message accepted', (c, v: number) => {
-    c.maxPayloadBytes = v;
-  }),
-  opt('heartbeat-ms', 'int', '30000', 'WebSocket ping interval; a peer that misses one is dropped', (c, v: number) => {
-    c.heartbeatMs = v;
-  }),
-  opt('drain-timeout-ms', 'int', '10000', 'on SIGTERM/SIGINT, how long to drain before exiting', (c, v: number) => {
-    c.drainTimeoutMs = v;
-  }),
+  opt(
+    'max-connections',
+    'int',
+    String(DEFAULT_CONNECTION_LIMITS.maxConnections),
+    'connections open at once, all listeners',
+    (c, v: number) => {
+      c.maxConnections = v;
+    },
+  ),
+  opt(
+    'max-per-address',
+    'int',
+    String(DEFAULT_CONNECTION_LIMITS.maxPerAddress),
+    'connections open at once from one address',
+    (c, v: number) => {
+      c.maxPerAddress = v;
+    },
+  ),
+  opt(
+    'name-timeout-ms',
+    'int',
+    String(DEFAULT_CONNECTION_LIMITS.nameTimeoutMs),
+    'close a client that has not sent a name by then',
+    (c, v: number) => {
+      c.nameTimeoutMs = v;
+    },
+  ),
+  opt(
+    'rate-burst',
+    'int',
+    String(DEFAULT_LIMITS.rateBurst),
+    'messages a member may send at once',
+    (c, v: number) => {
+      c.rateBurst = v;
+    },
+  ),
+  opt(
+    'rate-per-second',
+    'int',
+    String(DEFAULT_LIMITS.ratePerSecond),
+    'messages per second a member may keep sending',
+    (c, v: number) => {
+      c.ratePerSecond = v;
+    },
+  ),
+  opt(
+    'max-text-chars',
+    'int',
+    String(DEFAULT_LIMITS.maxTextChars),
+    'longest message, in characters',
+    (c, v: number) => {
+      c.maxTextChars = v;
+    },
+  ),
+  opt(
+    'history-size',
+    'int',
+    String(DEFAULT_LIMITS.historySize),
+    'public messages kept for /history and replay',
+    (c, v: number) => {
+      c.historySize = v;
+    },
+  ),
+  opt(
+    'max-buffered-bytes',
+    'int',
+    String(DEFAULT_LIMITS.maxBufferedBytes),
+    'unsent output before a client is dropped as too slow',
+    (c, v: number) => {
+      c.maxBufferedBytes = v;
+    },
+  ),
+  opt(
+    'max-payload-bytes',
+    'int',
+    '65536',
+    'largest WebSocket/RPC message accepted',
+    (c, v: number) => {
+      c.maxPayloadBytes = v;
+    },
+  ),
+  opt(
+    'heartbeat-ms',
+    'int',
+    '30000',
+    'WebSocket ping interval; a peer that misses one is dropped',
+    (c, v: number) => {
+      c.heartbeatMs = v;
+    },
+  ),
+  opt(
+    'drain-timeout-ms',
+    'int',
+    '10000',
+    'on SIGTERM/SIGINT, how long to drain before exiting',
+    (c, v: number) => {
+      c.drainTimeoutMs = v;
+    },
+  ),
   opt('log-level', 'level', 'info', LEVELS.join('|'), (c, v: string) => {
     c.logLevel = v;
   }),
@@ -203,7 +281,7 @@ export function helpText(): string {
   return [
     'Usage: chatgate [options]',
     '',
-    'Serves one chat room to every client style: browsers and WebSocket clients, Cap\'n Web',
+    "Serves one chat room to every client style: browsers and WebSocket clients, Cap'n Web",
     'RPC programs, nc/telnet (line), cli-chat-room (at) and lab3 GroupPeer (peer) clients.',
     '',
     'Options (flags override environment variables):',

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig, wantsHelp, wantsVersion } from './config.js';
 import { createLogger } from './observability.js';
 import { Chatgate, ListenError } from './server.js';
+import { handleShutdownSignals } from './signals.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -31,6 +32,10 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
 
+  // A closed stdout (say, piped into `head`) must not take the server down with it.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const log = createLogger(config.logLevel);
   const server = new Chatgate(config, log);
   let ports: Awaited<ReturnType<Chatgate['start']>>;
@@ -45,25 +50,23 @@ async function main(argv: string[]): Promise<void> {
   }
   // The readiness line is a contract (tests and the bench parse it): print it at any level.
   if (log.isLevelEnabled('info')) log.info({ ports }, 'listening');
-  else process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'listening', ports })}\n`);
-
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      process.stderr.write(`chatgate: second ${signal}, exiting now\n`);
-      process.exit(1);
-    }
-    log.info({ signal }, 'shutting down');
-    server.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
+  else
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: Date.now(), msg: 'listening', ports })}\n`,
     );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+
+  handleShutdownSignals(
+    process,
+    (signal) => {
+      log.info({ signal }, 'shutting down');
+      return server.stop().catch((err) => {
+        log.error({ err }, 'shutdown failed');
+        throw err;
+      });
+    },
+    (code) => process.exit(code),
+    (message) => process.stderr.write(`chatgate: ${message}\n`),
+  );
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -2,10 +2,13 @@ import type { ConnectionGate, Room } from '@chatgate/core';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** Root logger: JSON lines on stdout, pretty when stdout is a terminal. */
-export function createLogger(level: string, stream: NodeJS.WritableStream = process.stdout): PinoLogger {
+export function createLogger(
+  level: string,
+  stream: NodeJS.WritableStream = process.stdout,
+): PinoLogger {
   const options = { level, base: { pid: process.pid } };
   if ((stream as NodeJS.WriteStream).isTTY) {
     return pino(options, pretty({ colorize: true, destination: stream as NodeJS.WriteStream }));
@@ -49,8 +52,18 @@ export function createMetrics(room: Room, gate: ConnectionGate): Registry {
       this.set(room.handlerBacklog);
     },
   });
-  monotonic(registry, 'chatgate_messages_in_total', 'Messages accepted from members and posts', () => room.stats.messagesIn);
-  monotonic(registry, 'chatgate_messages_out_total', 'Frames delivered to members', () => room.stats.deliveries);
+  monotonic(
+    registry,
+    'chatgate_messages_in_total',
+    'Messages accepted from members and posts',
+    () => room.stats.messagesIn,
+  );
+  monotonic(
+    registry,
+    'chatgate_messages_out_total',
+    'Frames delivered to members',
+    () => room.stats.deliveries,
+  );
 
   const dropsSeen = new Map<string, number>();
   new Counter({

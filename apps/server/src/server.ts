@@ -4,7 +4,7 @@ import { rpcGateway } from '@chatgate/rpc-gateway';
 import { createTcpListener, type TcpListener } from '@chatgate/tcp-gateway';
 import { wsGateway } from '@chatgate/ws-gateway';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
@@ -111,7 +111,9 @@ export class Chatgate {
     await this.room.close('shutdown');
     const handlersDone = await Promise.race([
       this.room.handlersIdle().then(() => true),
-      new Promise<false>((resolve) => setTimeout(resolve, this.config.drainTimeoutMs, false).unref()),
+      new Promise<false>((resolve) =>
+        setTimeout(resolve, this.config.drainTimeoutMs, false).unref(),
+      ),
     ]);
     if (!handlersDone) this.log.warn({ backlog: this.room.handlerBacklog }, 'drain timed out');
     await this.closeListeners();
@@ -153,7 +155,8 @@ export class Chatgate {
       loggerInstance: this.log.child({
         listener: withMetrics ? 'http' : 'gt',
       }) as unknown as FastifyBaseLogger,
-      disableRequestLogging: true,
+      // Connection logs come from the gateways; per-request lines would only repeat them.
+      logController: new LogController({ disableRequestLogging: true }),
       // Browsers keep idle connections open; do not let them hold up shutdown.
       forceCloseConnections: 'idle',
     });

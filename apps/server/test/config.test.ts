@@ -36,7 +36,7 @@ describe('config > flags and environment', () => {
   it.each([
     [['--http-port', '70000'], /--http-port must be a port 0-65535 or 'off'/],
     [['--http-port', 'abc'], /--http-port must be a port/],
-    [['--max-connections', '-1'], /--max-connections must be a whole number/],
+    [['--max-connections=-1'], /--max-connections must be a whole number/],
     [['--max-per-address', '0'], /at least 1/],
     [['--log-level', 'loud'], /--log-level must be one of/],
     [['--bogus'], /Unknown option '--bogus'/],

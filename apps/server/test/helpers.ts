@@ -93,7 +93,7 @@ export async function startChatgate(extra: string[] = [], env: NodeJS.ProcessEnv
       for (const line of server.stdout().split('\n')) {
         if (!line.startsWith('{')) continue;
         const entry = JSON.parse(line);
-        if (entry.msg === 'listening') return entry.ports as Ports;
+        if (entry.msg === 'listening' && entry.ports) return entry.ports as Ports;
       }
       return undefined;
     },
