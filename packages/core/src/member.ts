@@ -44,6 +44,7 @@ export class Member {
   private currentName: string;
   private currentFolded: string;
   private refusedInARow = 0;
+  private floodDisconnecting = false;
   private leaving: Promise<void> | undefined;
   private resolveJoined!: () => void;
   private resolveLeft!: () => void;
@@ -248,7 +249,9 @@ export class Member {
       return;
     }
     this.host.countDrop('rate_limited');
-    if (++this.refusedInARow >= this.host.floodDisconnectAfter) {
+    // Once: a flood schedules one disconnect, not one timer per refusal past the threshold.
+    if (++this.refusedInARow >= this.host.floodDisconnectAfter && !this.floodDisconnecting) {
+      this.floodDisconnecting = true;
       this.log.warn({ refused: this.refusedInARow }, 'disconnecting a flooding member');
       // After this turn, so the client is told rate_limited before it is told goodbye.
       setTimeout(() => void this.disconnect('flooding'), 0);

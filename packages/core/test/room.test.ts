@@ -216,6 +216,16 @@ describe('Room > rename', () => {
     expect(b.session.frames.at(-1)).toBe('alice: hi');
   });
 
+  it('refuses another normal form or case of a taken name with name_taken', async () => {
+    const room = new Room();
+    const a = await joinAs(room, 'alice');
+    await joinAs(room, 'Zoë');
+    for (const name of ['zoe\u0308', 'ZOË', 'ZOE\u0308']) {
+      await expect(a.member.input(`/nick ${name}`)).rejects.toMatchObject({ code: 'name_taken' });
+    }
+    expect(room.users()).toEqual(['alice', 'Zoë']);
+  });
+
   it('is a no-op for the same name', async () => {
     const room = new Room();
     const a = await joinAs(room, 'alice');
@@ -285,6 +295,24 @@ describe('Room > history', () => {
   });
 });
 
+describe('Room > /history', () => {
+  it('returns at most 100 public messages even from a larger ring, never private ones', async () => {
+    const room = new Room({ limits: { historySize: 150, rateBurst: 1e9, ratePerSecond: 1e9 } });
+    const a = await joinAs(room, 'alice');
+    await joinAs(room, 'bob');
+    for (let i = 0; i < 130; i++) await a.member.input(`m${i}`);
+    await a.member.input('@bob secret');
+    const all = await a.member.input('/history 500');
+    expect(all.kind === 'history' && all.events.length).toBe(100);
+    expect(all.kind === 'history' && all.events.at(-1)?.content).toBe('m129');
+    const some = await a.member.input('/history');
+    expect(some.kind === 'history' && some.events.map((e) => e.content)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `m${110 + i}`),
+    );
+    expect(room.history().length).toBe(130);
+  });
+});
+
 describe('Room > encoding', () => {
   it('encodes each event once per dialect, not once per recipient', async () => {
     const room = new Room();
@@ -333,6 +361,8 @@ describe('Room > limits', () => {
     expect(refusals).toEqual(Array(5).fill('rate_limited'));
     expect(a.session.closedWith).toEqual([]);
     await a.member.left;
+    // One disconnect however many refusals follow the threshold (no timer per refusal).
+    await settle();
     expect(a.session.closedWith).toEqual(['flooding']);
     expect(b.session.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
     expect(room.users()).toEqual(['bob']);
