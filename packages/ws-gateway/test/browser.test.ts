@@ -140,6 +140,10 @@ describe.skipIf(!runBrowser)('browser client in headless Chromium', () => {
     await page.fill('#message-input', '/nope');
     await page.press('#message-input', 'Enter');
     await page.locator('#messages .notice-error', { hasText: 'Unknown command: /nope' }).waitFor();
+    // Too long is refused by the server with a reason, not silently cut by the page.
+    await page.fill('#message-input', 'x'.repeat(4001));
+    await page.press('#message-input', 'Enter');
+    await page.locator('#messages .notice-error', { hasText: 'Message is too long' }).waitFor();
 
     // Drop every socket from the server side: the page reconnects with backoff and rejoins.
     for (const socket of gw.app.websocketServer.clients) socket.terminate();
