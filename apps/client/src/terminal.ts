@@ -1,4 +1,10 @@
-import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import {
+  clearScreenDown,
+  createInterface,
+  cursorTo,
+  type Interface,
+  moveCursor,
+} from 'node:readline';
 
 export interface TerminalStreams {
   input: NodeJS.ReadableStream;
@@ -41,9 +47,14 @@ export class Terminal {
       this.#output.write(`${line}\n`);
       return;
     }
-    clearLine(this.#output, 0);
+    // The typed line may wrap: go up to its first row and clear it all, print, then redraw.
+    moveCursor(this.#output, 0, -this.#readline.getCursorPos().rows);
     cursorTo(this.#output, 0);
+    clearScreenDown(this.#output);
     this.#output.write(`${line}\n`);
+    // readline's redraw first moves up by the rows it last drew (`prevRows`, undocumented but
+    // long-standing); the old line is already gone, so that would erase what we printed.
+    (this.#readline as unknown as { prevRows?: number }).prevRows = 0;
     this.#readline.prompt(true);
   }
 

@@ -74,12 +74,13 @@ describe('plugin > connections', () => {
   it('closes a connection that joins no one within the join timeout', async () => {
     const { url } = await startServer({ joinTimeoutMs: 100 });
     const idle = openClient(url);
-    expect(await idle.api.listUsers()).toEqual([]);
+    // No call first: its answer would race the 100 ms deadline on a loaded machine.
     expect(await idle.closed).toBe(1008);
   });
 
   it('drops a connection that stops answering pings; its member leaves with timeout', async () => {
-    const { url, room } = await startServer({ heartbeatMs: 40 });
+    // Long enough that live peers answer (and `silent` joins) before a tick drops them.
+    const { url, room } = await startServer({ heartbeatMs: 250 });
     const watcher = new OtherTransportSession();
     await room.join(watcher, { name: 'watcher' });
     const live = await joinAs(url, 'live');

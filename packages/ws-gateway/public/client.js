@@ -104,11 +104,15 @@
     return item;
   }
 
-  /** True the first time a seq is seen: replays after a reconnect are not shown twice. */
-  function fresh(seq) {
-    if (typeof seq !== 'number') return true;
-    if (state.seen.has(seq)) return false;
-    state.seen.add(seq);
+  /**
+   * True the first time an event is seen: replays after a reconnect are not shown twice. Keyed
+   * by seq and ts, because a restarted server numbers its events from 1 again.
+   */
+  function fresh(msg) {
+    if (typeof msg.seq !== 'number') return true;
+    const key = `${msg.seq}:${msg.ts}`;
+    if (state.seen.has(key)) return false;
+    state.seen.add(key);
     if (state.seen.size > 4 * MAX_RENDERED) {
       const oldest = state.seen.values().next().value;
       state.seen.delete(oldest);
@@ -256,12 +260,11 @@
         state.users = Array.isArray(msg.users) ? msg.users.map(String) : [];
         if (state.target && !state.users.includes(state.target)) setTarget(null);
         renderUsers();
-        fresh(msg.seq);
         notice(again ? `Reconnected as ${state.name}` : `You joined as ${state.name}`, 'self');
         return;
       }
       case 'chat_message':
-        if (!fresh(msg.seq)) return;
+        if (!fresh(msg)) return;
         if (msg.history && !state.historyShown) {
           state.historyShown = true;
           notice('Earlier messages', 'divider');
@@ -269,17 +272,17 @@
         renderMessage(msg, msg.history === true);
         return;
       case 'join':
-        if (!fresh(msg.seq)) return;
+        if (!fresh(msg)) return;
         addUser(String(msg.name));
         notice(`${msg.name} joined`, 'join');
         return;
       case 'leave':
-        if (!fresh(msg.seq)) return;
+        if (!fresh(msg)) return;
         removeUser(String(msg.name));
         notice(leaveText(msg), 'leave');
         return;
       case 'rename': {
-        if (!fresh(msg.seq)) return;
+        if (!fresh(msg)) return;
         const from = String(msg.from);
         const to = String(msg.to);
         state.users = state.users.map((n) => (n === from ? to : n));
@@ -461,7 +464,8 @@
       return;
     }
     const message = { type: 'chat_message', content };
-    if (state.target) message.to = state.target;
+    // Commands (`/users`, `@bob hi`) stay commands while a private target is selected.
+    if (state.target && !/^\s*[/@]/.test(content)) message.to = state.target;
     ws.send(JSON.stringify(message));
     els.input.value = '';
   });

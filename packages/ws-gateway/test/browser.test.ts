@@ -80,12 +80,19 @@ describe.skipIf(!runBrowser)('browser client in headless Chromium', () => {
     expect(await privateAtAlice.locator('.msg-sender').textContent()).toBe('bob');
     await bob.locator('#messages .msg.msg-private', { hasText: 'just between us' }).waitFor();
 
+    // A command typed while a private target is set is still a command, not a whisper.
+    await bob.fill('#message-input', '/users');
+    await bob.press('#message-input', 'Enter');
+    await bob.locator('#messages .notice', { hasText: 'In the room: alice, bob, carol' }).waitFor();
+
     // Back to public; carol gets that one and never saw the private one.
     await bob.click('#target-clear');
     await bob.fill('#message-input', 'public again');
     await bob.click('#send-button');
     await carol.next((m) => m.content === 'public again');
     expect(carol.messages.some((m) => m.content === 'just between us')).toBe(false);
+    await messageText(alice, 'public again').waitFor();
+    expect(await alice.locator('#messages .msg', { hasText: '/users' }).count()).toBe(0);
 
     // Leaving shows a notice and updates the list.
     carol.socket.close();
@@ -133,6 +140,10 @@ describe.skipIf(!runBrowser)('browser client in headless Chromium', () => {
     await page.fill('#message-input', '/nope');
     await page.press('#message-input', 'Enter');
     await page.locator('#messages .notice-error', { hasText: 'Unknown command: /nope' }).waitFor();
+    // Too long is refused by the server with a reason, not silently cut by the page.
+    await page.fill('#message-input', 'x'.repeat(4001));
+    await page.press('#message-input', 'Enter');
+    await page.locator('#messages .notice-error', { hasText: 'Message is too long' }).waitFor();
 
     // Drop every socket from the server side: the page reconnects with backoff and rejoins.
     for (const socket of gw.app.websocketServer.clients) socket.terminate();
@@ -144,5 +155,24 @@ describe.skipIf(!runBrowser)('browser client in headless Chromium', () => {
     // The replay after reconnecting is not shown twice.
     expect(await page.locator('#messages .msg', { hasText: 'before you came' }).count()).toBe(1);
     expect(gw.room.users()).toEqual(['dora']);
+  });
+
+  it('shows new messages after the server restarts and counts seq from 1 again', async () => {
+    const first = await startGateway();
+    const page = await openPage(first);
+    await join(page, 'erin');
+    await first.room.post('one', { sender: 'bot' });
+    await first.room.post('two', { sender: 'bot' });
+    await messageText(page, 'two').waitFor();
+    await first.room.close('shutdown');
+    await first.app.close();
+    // Same port, as a restarted server has; its room numbers events from 1 again.
+    const second = await startGateway({ port: first.port });
+    await page.locator('#messages .notice', { hasText: 'Reconnected as erin' }).waitFor();
+    await second.room.post('after the restart', { sender: 'bot' });
+    await messageText(page, 'after the restart').waitFor();
+    await page.fill('#message-input', 'me too');
+    await page.press('#message-input', 'Enter');
+    await messageText(page, 'me too').waitFor();
   });
 });

@@ -78,6 +78,8 @@ export interface GatewaySetup {
   wsMaxPayload?: number;
   plugin?: Partial<Omit<WsGatewayOptions, 'room' | 'gate'>>;
   prefix?: string;
+  /** Listen on this port instead of an ephemeral one (only to restart a server in place). */
+  port?: number;
 }
 
 /** A real Fastify server with the gateway on 127.0.0.1, port 0; closed after the test. */
@@ -98,7 +100,7 @@ export async function startGateway(setup: GatewaySetup = {}): Promise<Gateway> {
     ...setup.plugin,
     ...(setup.prefix === undefined ? {} : { prefix: setup.prefix }),
   } as WsGatewayOptions);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: setup.port ?? 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return {

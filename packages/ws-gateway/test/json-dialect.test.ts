@@ -27,7 +27,7 @@ describe('jsonDialect', () => {
     expect(messageEncodes).toHaveLength(1);
   });
 
-  it('encodes a private message once per recipient at most (sender and target)', async () => {
+  it('encodes a private message once, for sender and target alike', async () => {
     const gw = await startGateway();
     const alice = await joinAs(gw, 'alice');
     const bob = await joinAs(gw, 'bob');
@@ -37,6 +37,7 @@ describe('jsonDialect', () => {
     alice.say('psst', 'bob');
     await bob.next('chat_message');
     await alice.next('chat_message');
-    expect(encode.mock.calls.length).toBeLessThanOrEqual(2);
+    const messageEncodes = encode.mock.calls.filter(([event]) => event.kind === 'message');
+    expect(messageEncodes).toHaveLength(1);
   });
 });

@@ -225,6 +225,16 @@ describe('room events on the wire', () => {
     ]);
   });
 
+  it('replays the last 50 public messages by default', async () => {
+    const gw = await startGateway();
+    for (let i = 1; i <= 55; i++) await gw.room.post(`m${i}`, { sender: 'bot' });
+    const alice = await joinAs(gw, 'alice');
+    const replay = alice.messages.filter((m) => m.type === 'chat_message');
+    expect(replay).toHaveLength(50);
+    expect(replay.every((m) => m.history === true)).toBe(true);
+    expect([replay[0]?.content, replay[49]?.content]).toEqual(['m6', 'm55']);
+  });
+
   it('processes messages sent right after connect, in order, once joined', async () => {
     const gw = await startGateway();
     const bob = await joinAs(gw, 'bob');

@@ -171,7 +171,8 @@ describe('slow consumers', () => {
 
 describe('heartbeat', () => {
   it('drops a peer that stops answering pings; live peers stay', async () => {
-    const gw = await startGateway({ plugin: { heartbeatMs: 50 } });
+    // Long enough that a loaded machine still gets the live peer's pong in before the next tick.
+    const gw = await startGateway({ plugin: { heartbeatMs: 250 } });
     const live = await joinAs(gw, 'live');
     const mute = await TestClient.open(`${gw.ws}/ws`, { autoPong: false });
     mute.send({ type: 'connect', username: 'mute' });
@@ -195,7 +196,8 @@ describe('name timeout and connection caps', () => {
   });
 
   it('does not time out a client that connected in time', async () => {
-    const gw = await startGateway({ gate: { nameTimeoutMs: 100 } });
+    // alice must get her connect in before the deadline even on a loaded machine.
+    const gw = await startGateway({ gate: { nameTimeoutMs: 1000 } });
     const alice = await joinAs(gw, 'alice');
     const idle = await TestClient.open(`${gw.ws}/ws`);
     await idle.waitClosed();
