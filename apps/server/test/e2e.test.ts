@@ -56,9 +56,6 @@ async function browserClient(port: number, name: string): Promise<StyleClient & 
 describe('chatgate end to end', () => {
   it('puts every client style in one room, in one order, and drains on SIGTERM', async () => {
     const server = await startChatgate();
-    onTestFinished(() => {
-      if (server.child.exitCode === null) server.child.kill('SIGKILL');
-    });
     const { ports } = server;
 
     const ws = await wsClient(ports.http!, 'wsuser');
@@ -102,9 +99,6 @@ describe('chatgate end to end', () => {
 
   it('never logs message text at info level', async () => {
     const server = await startChatgate();
-    onTestFinished(() => {
-      if (server.child.exitCode === null) server.child.kill('SIGKILL');
-    });
     const a = await wsClient(server.ports.http!, 'alice');
     const b = await lineClient(server.ports.line!, 'bob');
     await a.send('a-very-secret-sentence');
@@ -117,9 +111,6 @@ describe('chatgate end to end', () => {
 
   it('serves /healthz, /readyz and /metrics with connections by transport', async () => {
     const server = await startChatgate();
-    onTestFinished(() => {
-      if (server.child.exitCode === null) server.child.kill('SIGKILL');
-    });
     const a = await wsClient(server.ports.http!, 'alice');
     const b = await lineClient(server.ports.line!, 'bob');
     await a.send('hi');

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -79,6 +80,10 @@ export async function startChatgate(extra: string[] = [], env: NodeJS.ProcessEnv
     ],
     env,
   );
+  // Registered before waiting, so a server that never gets ready is still killed.
+  onTestFinished(() => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  });
   const ports = await waitFor(
     (check) => {
       server.child.stdout!.on('data', check);
