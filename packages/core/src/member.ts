@@ -47,6 +47,7 @@ export class Member {
   private leaving: Promise<void> | undefined;
   private resolveJoined!: () => void;
   private resolveLeft!: () => void;
+  private logger: Logger;
   /** Resolves when the member's join event has been applied. */
   readonly joined: Promise<void>;
   /** Resolves when the member's leave event has been applied. */
@@ -59,8 +60,9 @@ export class Member {
     readonly session: Session,
     readonly plainText: PlainTextPolicy,
     private readonly bucket: TokenBucket,
-    readonly log: Logger,
+    private readonly baseLog: Logger,
   ) {
+    this.logger = baseLog.child({ name });
     this.currentName = name;
     this.currentFolded = foldName(name);
     this.joined = new Promise((resolve) => {
@@ -73,6 +75,11 @@ export class Member {
 
   get name(): string {
     return this.currentName;
+  }
+
+  /** This member's logger, bound to its current name. */
+  get log(): Logger {
+    return this.logger;
   }
 
   get folded(): string {
@@ -174,6 +181,7 @@ export class Member {
 
   /** @internal */
   applyRenamed(name: string): void {
+    this.logger = this.baseLog.child({ name });
     this.currentName = name;
     this.currentFolded = foldName(name);
   }

@@ -137,7 +137,7 @@ export class Room {
       await this.engine.release(this.name, foldName(name), id);
       throw new ChatError('closed');
     }
-    const log = (options.log ?? this.log).child({ member: id, name });
+    const log = (options.log ?? this.log).child({ member: id });
     const bucket = new TokenBucket(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
     const member = new Member(
       this.host,
@@ -190,11 +190,17 @@ export class Room {
     return this.handlers.idle();
   }
 
-  /** Disconnects every local member with `reason` (each leave announced), then stops. */
+  /**
+   * Disconnects every local member with `reason`, then stops. Sessions are detached and
+   * closed before the leaves are published, so nobody here receives the others' leaves
+   * (that would be N² deliveries) and clients hear `reason` first.
+   */
   async close(reason: DisconnectReason = 'shutdown'): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(Array.from(this.locals.values(), (member) => member.disconnect(reason)));
+    const members = Array.from(this.locals.values());
+    for (const member of members) this.detach(member);
+    await Promise.all(members.map((member) => member.disconnect(reason)));
     this.unsubscribe();
   }
 

@@ -554,3 +554,40 @@ describe('Room > engine seam', () => {
     expect(retry.member.name).toBe('alice');
   });
 });
+
+describe('Room > close ordering', () => {
+  it('does not deliver the others\u2019 leaves to members being closed', async () => {
+    const room = new Room();
+    const a = await joinAs(room, 'alice');
+    const b = await joinAs(room, 'bob');
+    const c = await joinAs(room, 'carol');
+    const before = [a, b, c].map((m) => m.session.frames.length);
+    await room.close('shutdown');
+    expect([a, b, c].map((m) => m.session.frames.length)).toEqual(before);
+    expect([a, b, c].map((m) => m.session.closedWith)).toEqual([
+      ['shutdown'],
+      ['shutdown'],
+      ['shutdown'],
+    ]);
+  });
+});
+
+describe('Member > log', () => {
+  it('rebinds the logger to the new name after a rename', async () => {
+    const bindings: Array<Record<string, unknown>> = [];
+    const make = (): Logger => ({
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+      child: (b) => {
+        bindings.push(b);
+        return make();
+      },
+    });
+    const room = new Room({ logger: make() });
+    const a = await joinAs(room, 'alice');
+    await a.member.rename('alicia');
+    expect(bindings.filter((b) => 'name' in b).map((b) => b.name)).toEqual(['alice', 'alicia']);
+  });
+});

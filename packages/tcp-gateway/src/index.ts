@@ -1,2 +1,26 @@
-// Filled in by its own issue; see the package README once it lands.
-export {};
+export { atDialect } from './dialects/at.js';
+export { DIALECTS, type DialectName, resolveDialect } from './dialects/index.js';
+export { lineDialect } from './dialects/line.js';
+export {
+  createPeerDialect,
+  encodeChatFrame,
+  encodeLeaveFrame,
+  formatPeerTime,
+  PEER_SERVER_NAME,
+  PEER_SYSTEM_SENDER,
+  type PeerDialectOptions,
+  parsePeerPayload,
+  peerDialect,
+} from './dialects/peer.js';
+export { END_FRAME, encodeFrame, FrameDecoder, MAX_FRAME_BYTES } from './framing/frames.js';
+export { LINE_TOO_LONG, LineFramer, MAX_LINE_BYTES } from './framing/lines.js';
+export { TelnetFilter } from './framing/telnet.js';
+export {
+  createTcpListener,
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_KEEPALIVE_MS,
+  type TcpListener,
+  type TcpListenerOptions,
+} from './listener.js';
+export type { DecoderOptions, Input, InputDecoder, TcpDialect } from './tcp-dialect.js';
+export { TcpSession } from './tcp-session.js';

@@ -1,0 +1,111 @@
+import type { ChatError, DisconnectReason, Member, Reply, RoomEvent } from '@chatgate/core';
+import type { Input, InputDecoder, TcpDialect } from '../tcp-dialect.js';
+
+function bytes(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
+}
+
+const TRAILING_NEWLINES = /[\r\n]+$/;
+
+/**
+ * No framing: each chunk read from the socket is one message, its trailing `\r\n` removed.
+ * A UTF-8 character split across two reads is carried into the next one, never mangled.
+ */
+class ChunkDecoder implements InputDecoder {
+  private readonly utf8 = new TextDecoder('utf-8');
+  private readonly texts: string[] = [];
+  private readonly sizes: number[] = [];
+  pendingBytes = 0;
+
+  push(chunk: Buffer): void {
+    this.texts.push(this.utf8.decode(chunk, { stream: true }).replace(TRAILING_NEWLINES, ''));
+    this.sizes.push(chunk.length);
+    this.pendingBytes += chunk.length;
+  }
+
+  next(): Input | undefined {
+    const text = this.texts.shift();
+    if (text === undefined) return undefined;
+    this.pendingBytes -= this.sizes.shift()!;
+    return { kind: 'text', text };
+  }
+}
+
+const ERROR_TEXT: Partial<Record<ChatError['code'], string>> = {
+  target_required: '[ERROR] Missing @ ',
+  no_such_member: '[ERROR] Target user not found',
+};
+
+/**
+ * The cli-chat-room client (DESIGN §3.2 at), byte for byte: the first chunk is the bare name
+ * (no prompt), plain text needs `@`, replies carry no trailing newline.
+ *
+ * Messages, public or private, arrive as `NAME: text` (the original did not tell them apart);
+ * the sender gets no echo. Joins, leaves and renames are not shown: the original never sent
+ * them and its client prints every read as a message; `@people` tells who is here. Writes are
+ * not coalesced, so separate events go out as separate writes (TCP may still merge reads).
+ */
+export const atDialect: TcpDialect = {
+  name: 'at',
+  naming: 'first-input',
+  plainText: 'require_at',
+  coalesce: false,
+
+  createDecoder(): InputDecoder {
+    return new ChunkDecoder();
+  },
+
+  encode(event: RoomEvent): Buffer | null {
+    return event.kind === 'message' ? bytes(`${event.sender}: ${event.content}`) : null;
+  },
+
+  render(event: RoomEvent, frame: Buffer | null, self: Member): Buffer | null {
+    if (event.kind !== 'message' || event.senderId === self.id) return null;
+    return frame;
+  },
+
+  renderReply(reply: Reply): Buffer | null {
+    switch (reply.kind) {
+      case 'people':
+        return bytes(
+          reply.names.length === 0
+            ? 'No other users connected'
+            : `Online: ${reply.names.join(',')}`,
+        );
+      case 'users':
+        return bytes(`Users: ${reply.names.join(',')}`);
+      case 'history':
+        if (reply.events.length === 0) return bytes('No messages yet');
+        return bytes(reply.events.map((e) => `${e.sender}: ${e.content}`).join('\n'));
+      case 'help':
+        return bytes(reply.commands.map((c) => `${c.usage} - ${c.description}`).join('\n'));
+      case 'renamed':
+        return bytes(`You are now ${reply.to}`);
+      case 'sent':
+      case 'ignored':
+      case 'quit':
+        return null;
+    }
+  },
+
+  renderError(error: ChatError): Buffer {
+    return bytes(ERROR_TEXT[error.code] ?? `[ERROR] ${error.message}`);
+  },
+
+  farewell(reason: DisconnectReason): Buffer | null {
+    switch (reason) {
+      case 'shutdown':
+        return bytes('[ERROR] Server shutting down');
+      case 'timeout':
+        return bytes('[ERROR] No username received');
+      case 'flooding':
+        return bytes('[ERROR] Disconnected for flooding');
+      default:
+        return null;
+    }
+  },
+
+  refuseConnection(reason: string): Buffer {
+    return bytes(`[ERROR] ${reason}`);
+  },
+};

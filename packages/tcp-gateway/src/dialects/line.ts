@@ -1,0 +1,161 @@
+import {
+  ChatError,
+  type DisconnectReason,
+  type Member,
+  type Reply,
+  type RoomEvent,
+} from '@chatgate/core';
+import { LINE_TOO_LONG, LineFramer } from '../framing/lines.js';
+import type { DecoderOptions, Input, InputDecoder, TcpDialect } from '../tcp-dialect.js';
+
+function line(text: string): Buffer {
+  return Buffer.from(`${text}\n`, 'utf8');
+}
+
+/** A `* `-prefixed system line. */
+function notice(text: string): Buffer {
+  return line(`* ${text}`);
+}
+
+class LineDecoder implements InputDecoder {
+  private readonly framer: LineFramer;
+
+  constructor(private readonly maxLineBytes: number) {
+    this.framer = new LineFramer(maxLineBytes);
+  }
+
+  get pendingBytes(): number {
+    return this.framer.pendingBytes;
+  }
+
+  push(chunk: Buffer): void {
+    this.framer.push(chunk);
+  }
+
+  next(): Input | undefined {
+    const next = this.framer.next();
+    if (next === undefined) return undefined;
+    if (next === LINE_TOO_LONG) {
+      return {
+        kind: 'refused',
+        error: new ChatError(
+          'too_long',
+          `line too long (at most ${this.maxLineBytes} bytes); discarded`,
+        ),
+      };
+    }
+    return { kind: 'text', text: next };
+  }
+}
+
+function renderMessageLines(events: ReadonlyArray<RoomEvent>): string {
+  let out = '';
+  for (const event of events) {
+    if (event.kind === 'message') out += `[${event.sender}]: ${event.content}\n`;
+  }
+  return out;
+}
+
+function renderHelp(commands: ReadonlyArray<{ usage: string; description: string }>): string {
+  const width = Math.max(...commands.map((c) => c.usage.length));
+  let out = '* commands:\n';
+  for (const c of commands) out += `*   ${c.usage.padEnd(width)}  ${c.description}\n`;
+  return out;
+}
+
+const FAREWELL: Partial<Record<DisconnectReason, Buffer>> = {
+  shutdown: notice('server shutting down'),
+  quit: notice('goodbye'),
+  flooding: notice('error: disconnected for flooding'),
+  timeout: notice('error: timed out'),
+  protocol: notice('error: protocol error'),
+  error: notice('error: internal error'),
+};
+
+/**
+ * nc/telnet (DESIGN §3.2 line): UTF-8 lines, auto-named `userN`, joined at connect.
+ *
+ * Others see `[NAME]: text`, `* NAME joined the chat`, `* NAME left the chat`,
+ * `* OLD is now known as NEW`; the sender gets no echo of public messages. A private message
+ * arrives as `[alice -> you]: text`, and its sender gets `[you -> bob]: text` as the receipt
+ * (nc shows what was typed, not whether it reached anyone). Everything else is a `* ` line.
+ */
+export const lineDialect: TcpDialect = {
+  name: 'line',
+  naming: 'auto',
+  plainText: 'public',
+  coalesce: true,
+
+  createDecoder(options: DecoderOptions): InputDecoder {
+    return new LineDecoder(options.maxLineBytes);
+  },
+
+  encode(event: RoomEvent): Buffer {
+    switch (event.kind) {
+      case 'message':
+        return event.toId === undefined
+          ? line(`[${event.sender}]: ${event.content}`)
+          : line(`[${event.sender} -> you]: ${event.content}`);
+      case 'join':
+        return notice(`${event.name} joined the chat`);
+      case 'leave':
+        return notice(`${event.name} left the chat`);
+      case 'rename':
+        return notice(`${event.from} is now known as ${event.to}`);
+    }
+  },
+
+  render(event: RoomEvent, frame: Buffer | null, self: Member): Buffer | null {
+    switch (event.kind) {
+      case 'message':
+        if (event.senderId !== self.id) return frame;
+        return event.toId === undefined ? null : line(`[you -> ${event.to}]: ${event.content}`);
+      case 'join':
+        if (event.memberId !== self.id) return frame;
+        return notice(
+          `welcome, you are ${event.name}. Type /help for commands, /nick NAME to change your name.`,
+        );
+      case 'rename':
+        return event.memberId === self.id ? notice(`you are now known as ${event.to}`) : frame;
+      case 'leave':
+        return frame;
+    }
+  },
+
+  renderReply(reply: Reply, self: Member): Buffer | null {
+    switch (reply.kind) {
+      case 'users':
+        return notice(`users: ${reply.names.join(', ')}`);
+      case 'people':
+        return notice(
+          reply.names.length === 0 ? 'nobody else is here' : `people: ${reply.names.join(', ')}`,
+        );
+      case 'history':
+        if (reply.events.length === 0) return notice('history: no messages yet');
+        return Buffer.from(
+          `* history: last ${reply.events.length}\n${renderMessageLines(reply.events)}* end of history\n`,
+        );
+      case 'help':
+        return Buffer.from(renderHelp(reply.commands));
+      case 'renamed':
+        // A real rename is announced by its event; this is the no-op case.
+        return reply.from === reply.to ? notice(`you are already ${self.name}`) : null;
+      case 'sent':
+      case 'ignored':
+      case 'quit':
+        return null;
+    }
+  },
+
+  renderError(error: ChatError): Buffer {
+    return notice(`error: ${error.message}`);
+  },
+
+  farewell(reason: DisconnectReason): Buffer | null {
+    return FAREWELL[reason] ?? null;
+  },
+
+  refuseConnection(reason: string): Buffer {
+    return notice(`error: ${reason}`);
+  },
+};

@@ -1,0 +1,166 @@
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { ConnectionGate, type Logger, noopLogger, type Room } from '@chatgate/core';
+import { type DialectName, resolveDialect } from './dialects/index.js';
+import { MAX_LINE_BYTES } from './framing/lines.js';
+import type { TcpDialect } from './tcp-dialect.js';
+import {
+  destroyAfter,
+  onSocketError,
+  type SessionContext,
+  type SessionOwner,
+  TcpSession,
+} from './tcp-session.js';
+
+export const DEFAULT_KEEPALIVE_MS = 30_000;
+export const DEFAULT_CLOSE_GRACE_MS = 2_000;
+
+export interface TcpListenerOptions {
+  room: Room;
+  /** A built-in dialect by name, or your own. */
+  dialect: DialectName | TcpDialect;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port; see `listen()`'s result). */
+  port?: number;
+  /** Connection caps, shared by every listener of a server. Default: a private gate. */
+  gate?: ConnectionGate;
+  logger?: Logger;
+  /** TCP keepalive probe delay; 0 turns keepalive off. Default 30 s. */
+  keepAliveMs?: number;
+  /** Longest line for line-framed dialects, in bytes. Default 8192. */
+  maxLineBytes?: number;
+  /** Deadline for dialects that await a name; 0 disables. Default `gate.options.nameTimeoutMs`. */
+  nameTimeoutMs?: number;
+  /** How long a closing connection may take to read its last words. Default 2 s. */
+  closeGraceMs?: number;
+}
+
+export interface TcpListener {
+  readonly dialect: TcpDialect;
+  /** Open connections, joined or not. */
+  readonly connections: number;
+  /** Starts listening; resolves with the bound address (the real port when `port` is 0). */
+  listen(): Promise<AddressInfo>;
+  address(): AddressInfo | null;
+  /**
+   * Stops accepting at once. With `drain: true` (default) open connections stay until they
+   * leave or `room.close('shutdown')` closes them, and this resolves right away. With
+   * `drain: false` every open connection is closed with `shutdown` (its farewell is sent) and
+   * this resolves once all of them have closed.
+   */
+  close(options?: { drain?: boolean }): Promise<void>;
+}
+
+let connectionCounter = 0;
+
+class NetTcpListener implements TcpListener, SessionOwner {
+  readonly dialect: TcpDialect;
+  private readonly server: Server;
+  private readonly context: SessionContext;
+  private readonly gate: ConnectionGate;
+  private readonly log: Logger;
+  private readonly label: string;
+  private readonly sessions = new Set<TcpSession>();
+  private closing = false;
+  private drained: Promise<void> | undefined;
+  private idle: (() => void) | undefined;
+
+  constructor(private readonly options: TcpListenerOptions) {
+    this.dialect = resolveDialect(options.dialect);
+    this.gate = options.gate ?? new ConnectionGate();
+    this.label = `tcp:${this.dialect.name}`;
+    this.log = (options.logger ?? noopLogger).child({
+      transport: 'tcp',
+      dialect: this.dialect.name,
+    });
+    this.context = {
+      room: options.room,
+      dialect: this.dialect,
+      maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
+      nameTimeoutMs: options.nameTimeoutMs ?? this.gate.options.nameTimeoutMs,
+      closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+    };
+    this.server = createServer(this.onConnection);
+  }
+
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(
+        { host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 0 },
+        () => {
+          this.server.off('error', onError);
+          this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
+          const address = this.server.address() as AddressInfo;
+          this.log.info({ address: address.address, port: address.port }, 'listening');
+          resolve(address);
+        },
+      );
+    });
+  }
+
+  address(): AddressInfo | null {
+    const address = this.server.address();
+    return address !== null && typeof address === 'object' ? address : null;
+  }
+
+  close(options: { drain?: boolean } = {}): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      if (this.server.listening) this.server.close();
+    }
+    if (options.drain !== false || this.sessions.size === 0) return Promise.resolve();
+    this.drained ??= new Promise<void>((resolve) => {
+      this.idle = resolve;
+    });
+    for (const session of Array.from(this.sessions)) session.shutdown();
+    return this.drained;
+  }
+
+  sessionClosed(session: TcpSession): void {
+    this.sessions.delete(session);
+    if (this.sessions.size === 0 && this.idle !== undefined) {
+      const idle = this.idle;
+      this.idle = undefined;
+      this.drained = undefined;
+      idle();
+    }
+  }
+
+  private readonly onConnection = (socket: Socket): void => {
+    socket.on('error', onSocketError);
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const remote = socket.remoteAddress ?? 'unknown';
+    const admission = this.gate.admit(remote, this.label);
+    if (!admission.ok) {
+      this.log.warn({ remote, reason: admission.reason }, 'connection refused');
+      destroyAfter(socket, this.context.closeGraceMs);
+      socket.resume();
+      const notice = this.dialect.refuseConnection(admission.reason);
+      if (notice === null) socket.end();
+      else socket.end(notice);
+      return;
+    }
+    const keepAliveMs = this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+    socket.setNoDelay(true);
+    const log = this.log.child({ conn: ++connectionCounter, remote });
+    const session = new TcpSession(socket, this.context, log, admission.release, this);
+    this.sessions.add(session);
+    log.info({}, 'connected');
+    session.start();
+  };
+}
+
+/** A node:net listener that puts every connection in `room`, speaking `dialect`. */
+export function createTcpListener(options: TcpListenerOptions): TcpListener {
+  return new NetTcpListener(options);
+}
