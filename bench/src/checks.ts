@@ -61,12 +61,14 @@ const RULES: Record<ScenarioId, Rule> = {
   },
   'idle-memory': {
     metric: 'RSS KB/connection',
-    target: `≤ ${IDLE_MEMORY_MAX_RATIO}× raw`,
+    target: `≤ ${IDLE_MEMORY_MAX_RATIO}× raw, all held`,
     value: (r) => r.idle?.kbPerConnection ?? null,
     ratioOk: (ratio) => ratio <= IDLE_MEMORY_MAX_RATIO,
+    absolute: (r) =>
+      r.connections < r.wanted ? `held ${r.connections} of ${r.wanted} connections` : null,
   },
   'mixed-room': {
-    metric: 'one order, no loss',
+    metric: 'messages in one order',
     target: 'one order, no loss',
     value: (r) => r.order?.messages ?? null,
     absolute: (r) => {

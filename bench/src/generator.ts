@@ -133,12 +133,17 @@ function planConnections(s: GeneratorSetup): { receivers: Opener[]; senders: Ope
   };
 }
 
-async function openAll(openers: Opener[], label: string): Promise<ClientConn[]> {
+/** Opens connections, CONNECT_CONCURRENCY at a time; stops starting new ones at `deadline`. */
+async function openAll(
+  openers: Opener[],
+  label: string,
+  deadline = Infinity,
+): Promise<ClientConn[]> {
   const opened = new Array<ClientConn>(openers.length);
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < openers.length) {
+    while (next < openers.length && performance.now() < deadline) {
       const i = next++;
       const conn = await openers[i]!();
       opened[i] = conn;
@@ -148,7 +153,7 @@ async function openAll(openers: Opener[], label: string): Promise<ClientConn[]> 
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, openers.length) }, worker));
-  return opened;
+  return opened.filter((conn) => conn !== undefined);
 }
 
 async function connect(s: GeneratorSetup): Promise<void> {
@@ -156,8 +161,10 @@ async function connect(s: GeneratorSetup): Promise<void> {
   const started = performance.now();
   const plan = planConnections(s);
   receiverCount = plan.receivers.length;
+  const deadline =
+    s.scenario.connectDeadlineMs > 0 ? started + s.scenario.connectDeadlineMs : Infinity;
   await withProgress(async () => {
-    await openAll(plan.receivers, 'connected');
+    await openAll(plan.receivers, 'connected', deadline);
     senders = await openAll(plan.senders, 'senders connected');
   });
   send({ ev: 'connected', connections: connections.length, ms: performance.now() - started });

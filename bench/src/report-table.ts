@@ -56,8 +56,9 @@ const RESULT_HEADERS = [
   'srv RSS MB',
   'KB/conn',
   'gen CPU %',
+  'lag ms',
 ];
-const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(11).fill('right')];
+const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(12).fill('right')];
 
 export function renderResults(results: ReadonlyArray<RunResult>): string {
   const rows = results.map((r) => {
@@ -76,6 +77,7 @@ export function renderResults(results: ReadonlyArray<RunResult>): string {
       formatNumber(r.server?.rssMb, 1),
       formatNumber(r.idle?.kbPerConnection, 1),
       formatNumber(r.generator?.cpuPercent, 0),
+      formatNumber(r.benchLagMs?.max, 0),
     ];
   });
   return renderTable(RESULT_HEADERS, rows, RESULT_ALIGN);

@@ -33,6 +33,8 @@ export const METHOD: Record<string, string> = {
     'send time embedded in the message (performance.now() µs of the generator, which holds senders and receivers); HDR histogram of arrival − send; measured from the actual send, not the schedule',
   loss: 'per receiver and sender, ids must rise; expected = receivers × measured messages; lost = expected − received',
   deliveries: 'receiver deliveries only (sender connections also receive but are not counted)',
+  benchLag:
+    'max event-loop delay of the otherwise idle bench parent during the window; large values mean the box stalled processes (contention, noisy host)',
 };
 
 /** Writes `<time>-<mode>.json` and `latest.json`; returns the timestamped path. */

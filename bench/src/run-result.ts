@@ -11,7 +11,8 @@ export interface RunResult {
   targetLabel: string;
   status: 'ok' | 'failed';
   error: string | null;
-  /** Client connections the generator held. */
+  /** Client connections the scenario asked for, and those the generator held. */
+  wanted: number;
   connections: number;
   connectS: number;
   /** Measured messages sent (all senders) and receiver deliveries counted. */
@@ -41,6 +42,8 @@ export interface RunResult {
     settled: boolean;
     settleS: number;
   } | null;
+  /** Event-loop delay of the idle bench parent over the window: how much the box stalled. */
+  benchLagMs: { p99: number; max: number } | null;
   notes: string[];
 }
 
@@ -57,6 +60,7 @@ export function emptyResult(
     targetLabel,
     status: 'ok',
     error: null,
+    wanted: 0,
     connections: 0,
     connectS: 0,
     sent: 0,
@@ -71,6 +75,7 @@ export function emptyResult(
     server: null,
     generator: null,
     idle: null,
+    benchLagMs: null,
     notes: [],
   };
 }

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GeneratorProcess } from './generator-process.js';
 import type { GeneratorSetup, RunSummary } from './generator-protocol.js';
 import { SPARE_DESCRIPTORS } from './open-files.js';
@@ -41,7 +42,8 @@ function profileFlags(dir: string | null, name: string): string[] {
 export async function runScenario(ctx: RunContext): Promise<RunResult> {
   const { scenario, transport, target, launch } = ctx;
   const result = emptyResult(scenario.id, transport, target, launch.label);
-  const needed = connectionCount(scenario) + SPARE_DESCRIPTORS;
+  result.wanted = connectionCount(scenario);
+  const needed = result.wanted + SPARE_DESCRIPTORS;
   let server: ServerProcess | null = null;
   let generator: GeneratorProcess | null = null;
   try {
@@ -123,6 +125,7 @@ async function measureLoad(
   const serverCpu0 = readCpu(server.pid);
   const generatorCpu0 = readCpu(generator.pid);
   const t0 = performance.now();
+  const lag = startLagMonitor();
   const ran = await generator.request(
     { cmd: 'run', phase: 'm', durationMs: scenario.durationMs },
     'ran',
@@ -131,6 +134,7 @@ async function measureLoad(
   const serverCpu = cpuSince(serverCpu0, readCpu(server.pid));
   const generatorCpu = cpuSince(generatorCpu0, readCpu(generator.pid));
   const elapsedS = (performance.now() - t0) / 1000;
+  result.benchLagMs = lag.stop();
   applySummary(result, ran.summary);
   result.server = serverFigures(server.pid, serverCpu, ran.summary.delivered);
   result.generator = generatorFigures(generatorCpu, elapsedS);
@@ -190,13 +194,20 @@ async function measureIdle(
   const serverCpu0 = readCpu(server.pid);
   const generatorCpu0 = readCpu(generator.pid);
   const t0 = performance.now();
+  const lag = startLagMonitor();
   await connect(generator, setup, result);
+  if (result.connections < setup.scenario.connections) {
+    result.notes.push(
+      `held ${result.connections} of ${setup.scenario.connections} after the ${setup.scenario.connectDeadlineMs / 1000} s connect deadline`,
+    );
+  }
   progress.log('  waiting for the server to go quiet');
   const settleStarted = performance.now();
   const settled = await settle(server.pid, ctx.settleTimeoutMs);
   const settleS = (performance.now() - settleStarted) / 1000;
   if (!settled) result.notes.push(`server still busy after ${Math.round(settleS)} s`);
   const elapsedS = (performance.now() - t0) / 1000;
+  result.benchLagMs = lag.stop();
   result.server = serverFigures(server.pid, cpuSince(serverCpu0, readCpu(server.pid)), 0);
   result.generator = generatorFigures(cpuSince(generatorCpu0, readCpu(generator.pid)), elapsedS);
   const memory = readMemory(server.pid);
@@ -208,6 +219,23 @@ async function measureIdle(
     settleS,
   };
   if (server.exited) throw new Error('server exited while holding connections');
+}
+
+/**
+ * Event-loop delay of this (otherwise idle) parent process while a window runs: when it is
+ * large the box itself stalled processes (CPU contention, a noisy host), so read latency and
+ * throughput of that run with care.
+ */
+function startLagMonitor(): { stop(): { p99: number; max: number } } {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      return { p99: ms(histogram.percentile(99)), max: ms(histogram.max) };
+    },
+  };
 }
 
 /** Waits until the process uses (almost) no CPU for a few polls; false on timeout. */

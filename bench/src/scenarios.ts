@@ -17,6 +17,11 @@ export interface Scenario {
   durationMs: number;
   /** Idle scenario: connections held. */
   connections: number;
+  /**
+   * Idle scenario: stop opening connections after this long and measure what is held. Each
+   * chatgate join is announced to every member, so joining N costs ~N²/2 deliveries.
+   */
+  connectDeadlineMs: number;
   /** Mixed room: receivers per transport (one sender per transport). */
   mixed: { ws: number; line: number; rpc: number } | null;
 }
@@ -35,49 +40,58 @@ export function scenarios(mode: Mode): Scenario[] {
     senders: 1,
     receivers: 0,
     ratePerSender: 0,
-    warmupMs: quick ? 400 : 2000,
-    durationMs: quick ? 1500 : 10_000,
+    warmupMs: quick ? 300 : 1000,
+    durationMs: quick ? 1000 : 10_000,
     connections: 0,
+    connectDeadlineMs: 0,
     mixed: null,
   };
+  // Quick mode is a smoke run: smaller rooms (each chatgate join is announced to everyone,
+  // so connecting N receivers already costs ~N²/2 deliveries) and short windows.
+  const idleConnections = quick ? 500 : 10_000;
   return [
     {
       ...base,
       id: 'latency',
-      title: 'latency with headroom: 1 sender × 200 msg/s × 500 receivers',
+      title: `latency with headroom: 1 sender × 200 msg/s × ${quick ? 250 : 500} receivers`,
       load: 'open',
       transports: ['ws', 'line'],
-      receivers: 500,
+      receivers: quick ? 250 : 500,
       ratePerSender: 200,
+      warmupMs: quick ? 300 : 2000,
     },
     {
       ...base,
       id: 'efficiency',
-      title: 'efficiency at saturation: 1 sender × 200 msg/s × 1,000 receivers',
+      title: `efficiency at saturation: 1 sender × 200 msg/s × ${quick ? 500 : '1,000'} receivers`,
       load: 'open',
       transports: ['ws', 'line'],
-      receivers: 1000,
+      receivers: quick ? 500 : 1000,
       ratePerSender: 200,
+      // Saturated: deliveries lag the sender, so the drain adds to the window; CPU per
+      // delivery needs no longer.
+      durationMs: quick ? 500 : 5000,
     },
     {
       ...base,
       id: 'closed-loop',
-      title: 'closed loop: 10 senders × 100 receivers',
+      title: `closed loop: 10 senders × ${quick ? 50 : 100} receivers`,
       load: 'closed',
       transports: ['ws', 'line'],
       senders: 10,
-      receivers: 100,
+      receivers: quick ? 50 : 100,
     },
     {
       ...base,
       id: 'idle-memory',
-      title: `idle memory: ${quick ? '2,000' : '10,000'} connections held`,
+      title: `idle memory: ${idleConnections.toLocaleString('en-US')} connections held`,
       load: 'idle',
       transports: ['ws', 'line'],
       senders: 0,
       warmupMs: 0,
       durationMs: 0,
-      connections: quick ? 2000 : 10_000,
+      connections: idleConnections,
+      connectDeadlineMs: quick ? 15_000 : 120_000,
     },
     {
       ...base,
@@ -87,8 +101,8 @@ export function scenarios(mode: Mode): Scenario[] {
       transports: ['mixed'],
       senders: 3,
       ratePerSender: 50,
-      durationMs: quick ? 1500 : 5000,
-      mixed: quick ? { ws: 30, line: 30, rpc: 5 } : { ws: 100, line: 100, rpc: 10 },
+      durationMs: quick ? 1000 : 5000,
+      mixed: quick ? { ws: 10, line: 10, rpc: 2 } : { ws: 100, line: 100, rpc: 10 },
     },
   ];
 }
