@@ -121,7 +121,11 @@ function judge(rule: Rule, cg: RunResult, raw: RunResult | undefined): Check {
   if (absolute !== null) return fail(absolute);
   if (rule.ratioOk !== undefined) {
     if (ratio === null) {
-      return { ...check, verdict: 'n/a', reason: raw === undefined ? 'no raw run' : 'raw run failed' };
+      return {
+        ...check,
+        verdict: 'n/a',
+        reason: raw === undefined ? 'no raw run' : 'raw run failed',
+      };
     }
     if (!rule.ratioOk(ratio)) return fail(`ratio ${ratio.toFixed(2)} misses ${rule.target}`);
   }

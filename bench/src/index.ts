@@ -27,6 +27,18 @@ export {
   readMemory,
 } from './proc-stats.js';
 export { type LossSummary, ReceiverTally, summarizeLoss } from './receiver-tally.js';
-export { formatNumber, formatRatio, renderChecks, renderResults, renderTable } from './report-table.js';
+export {
+  formatNumber,
+  formatRatio,
+  renderChecks,
+  renderResults,
+  renderTable,
+} from './report-table.js';
 export type { RunResult } from './run-result.js';
-export { type Scenario, type ScenarioId, scenarios, type TargetId, type Transport } from './scenarios.js';
+export {
+  type Scenario,
+  type ScenarioId,
+  scenarios,
+  type TargetId,
+  type Transport,
+} from './scenarios.js';

@@ -4,11 +4,17 @@ import { buildChecks } from './checks.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { parseOptions, USAGE } from './options.js';
 import * as progress from './progress.js';
-import { METHOD, writeReport } from './results-file.js';
 import { renderChecks, renderNotes, renderResults } from './report-table.js';
+import { METHOD, writeReport } from './results-file.js';
 import type { RunResult } from './run-result.js';
 import { runScenario } from './run-scenario.js';
-import { type Scenario, scenarios, type TargetId, type Transport, targetsFor } from './scenarios.js';
+import {
+  type Scenario,
+  scenarios,
+  type TargetId,
+  type Transport,
+  targetsFor,
+} from './scenarios.js';
 import { resolveTargets } from './targets.js';
 
 async function main(): Promise<void> {
@@ -37,7 +43,9 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   for (const [i, run] of plan.entries()) {
     const launch = targets[run.target];
-    progress.log(`[${i + 1}/${plan.length}] ${run.scenario.id} · ${run.transport} · ${launch.label}`);
+    progress.log(
+      `[${i + 1}/${plan.length}] ${run.scenario.id} · ${run.transport} · ${launch.label}`,
+    );
     const result = await runScenario({
       ...run,
       launch,

@@ -12,7 +12,9 @@ export function ensureOpenFiles(pid: number, needed: number): number {
   const limit = readOpenFileLimit(pid);
   if (limit.soft >= needed) return limit.soft;
   const attempts =
-    limit.hard >= needed ? [`${needed}:${limit.hard}`] : [`${needed}:${needed}`, `${limit.hard}:${limit.hard}`];
+    limit.hard >= needed
+      ? [`${needed}:${limit.hard}`]
+      : [`${needed}:${needed}`, `${limit.hard}:${limit.hard}`];
   for (const nofile of attempts) {
     try {
       execFileSync('prlimit', ['--pid', String(pid), `--nofile=${nofile}`], { stdio: 'ignore' });

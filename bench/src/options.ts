@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { Mode, ScenarioId, Transport } from './scenarios.js';
 
 export interface BenchOptions {
@@ -37,7 +37,11 @@ export const USAGE = `npm run bench [-- options]
 Progress goes to stderr, the result tables to stdout, JSON to DIR/<time>-<mode>.json and
 DIR/latest.json.`;
 
-function list<T extends string>(value: string | undefined, allowed: ReadonlyArray<T>, what: string): T[] {
+function list<T extends string>(
+  value: string | undefined,
+  allowed: ReadonlyArray<T>,
+  what: string,
+): T[] {
   if (value === undefined) return [];
   return value.split(',').map((item) => {
     const trimmed = item.trim();

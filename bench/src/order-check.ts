@@ -24,7 +24,12 @@ export function checkOneOrder(lists: ReadonlyArray<ReadonlyArray<number>>): Orde
     for (let i = 0; i < list.length; i++) {
       const id = list[i]!;
       if (seen.has(id)) {
-        return { ok: false, members, messages: indegree.size, problem: `member ${m} saw ${id} twice` };
+        return {
+          ok: false,
+          members,
+          messages: indegree.size,
+          problem: `member ${m} saw ${id} twice`,
+        };
       }
       seen.add(id);
       node(id);
@@ -60,7 +65,7 @@ function describeDisagreement(lists: ReadonlyArray<ReadonlyArray<number>>): stri
   for (let a = 0; a < lists.length; a++) {
     for (let b = a + 1; b < lists.length; b++) {
       const position = new Map<number, number>();
-      lists[b]!.forEach((id, i) => position.set(id, i));
+      for (const [i, id] of lists[b]!.entries()) position.set(id, i);
       let prevId: number | undefined;
       let prevPos = -1;
       for (const id of lists[a]!) {

@@ -1,4 +1,10 @@
-import { emptyPayload, findPayload, PAYLOAD_MARK, type ParsedPayload, parsePayload } from './payload.js';
+import {
+  emptyPayload,
+  findPayload,
+  PAYLOAD_MARK,
+  type ParsedPayload,
+  parsePayload,
+} from './payload.js';
 
 /** The bytes of a payload header can span at most this many bytes; longer is not a header. */
 const MAX_HEADER_BYTES = 64;

@@ -77,6 +77,7 @@ export function readMemory(pid: number): MemorySample {
 export function readOpenFileLimit(pid: number | 'self' = 'self'): { soft: number; hard: number } {
   const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
   const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits);
-  const value = (s: string | undefined) => (s === undefined || s === 'unlimited' ? Infinity : Number(s));
+  const value = (s: string | undefined) =>
+    s === undefined || s === 'unlimited' ? Infinity : Number(s);
   return { soft: value(match?.[1]), hard: value(match?.[2]) };
 }

@@ -37,14 +37,23 @@ export function topSelfTime(profile: CpuProfile, limit: number): SelfTime[] {
     const url = frame.url.replace(/^file:\/\//, '');
     const where = url === '' ? '' : `${relative(process.cwd(), url)}:${frame.lineNumber + 1}`;
     const key = `${frame.functionName}@${where}`;
-    const entry = totals.get(key) ?? { name: frame.functionName || '(anonymous)', where, micros: 0 };
+    const entry = totals.get(key) ?? {
+      name: frame.functionName || '(anonymous)',
+      where,
+      micros: 0,
+    };
     entry.micros += micros;
     totals.set(key, entry);
   });
   return [...totals.values()]
     .sort((a, b) => b.micros - a.micros)
     .slice(0, limit)
-    .map((e) => ({ name: e.name, where: e.where, ms: e.micros / 1000, percent: (100 * e.micros) / all }));
+    .map((e) => ({
+      name: e.name,
+      where: e.where,
+      ms: e.micros / 1000,
+      percent: (100 * e.micros) / all,
+    }));
 }
 
 if (process.argv[1]?.endsWith('profile-summary.js')) {

@@ -20,9 +20,7 @@ export function renderTable(
       })
       .join('  ')
       .trimEnd();
-  return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join(
-    '\n',
-  );
+  return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 const DASH = '–';
@@ -87,7 +85,8 @@ const CHECK_HEADERS = ['check', 'metric', 'chatgate', 'raw', 'ratio', 'target', 
 const CHECK_ALIGN: Align[] = ['left', 'left', 'right', 'right', 'right', 'left', 'left'];
 
 export function renderChecks(checks: ReadonlyArray<Check>): string {
-  const decimals = (c: Check) => (c.metric.startsWith('deliveries') || c.scenario === 'mixed-room' ? 0 : 2);
+  const decimals = (c: Check) =>
+    c.metric.startsWith('deliveries') || c.scenario === 'mixed-room' ? 0 : 2;
   const rows = checks.map((c) => [
     `${c.scenario} ${c.transport}`,
     c.metric,

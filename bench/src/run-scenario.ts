@@ -35,7 +35,9 @@ export interface RunContext {
 }
 
 function profileFlags(dir: string | null, name: string): string[] {
-  return dir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}.cpuprofile`];
+  return dir === null
+    ? []
+    : ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}.cpuprofile`];
 }
 
 /** Runs one scenario × transport × target in fresh processes; never throws. */

@@ -69,9 +69,7 @@ class JsonSession implements Session<string> {
   }
   deliver(event: RoomEvent, frame: string | null, self: Member) {
     if (event.kind === 'join' && event.memberId === self.id) {
-      this.ws.send(
-        '{"type":"connect_response","success":true,"message":"Connected successfully"}',
-      );
+      this.ws.send('{"type":"connect_response","success":true,"message":"Connected successfully"}');
     } else if (frame !== null) this.ws.send(frame);
   }
   close(reason: DisconnectReason) {
@@ -135,7 +133,9 @@ class RpcMemberSession implements Session {
   }
   deliver(_event: RoomEvent, frame: unknown) {
     if (frame !== null) {
-      this.callback.onMessage(frame as { username: string; text: string; type: string }).catch(noop);
+      this.callback
+        .onMessage(frame as { username: string; text: string; type: string })
+        .catch(noop);
     }
   }
   close() {
@@ -269,7 +269,12 @@ httpServer.listen(0, host, () => {
   lineServer.listen(0, host, () => {
     const httpAddress = httpServer.address();
     const lineAddress = lineServer.address();
-    if (typeof httpAddress === 'object' && httpAddress && typeof lineAddress === 'object' && lineAddress) {
+    if (
+      typeof httpAddress === 'object' &&
+      httpAddress &&
+      typeof lineAddress === 'object' &&
+      lineAddress
+    ) {
       announceListening({ http: httpAddress.port, line: lineAddress.port });
     }
   });
