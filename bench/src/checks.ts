@@ -1,14 +1,19 @@
+import { groupRuns, median, type RunGroup } from './run-groups.js';
 import type { RunResult } from './run-result.js';
 import { RAW_FOR, type ScenarioId, type Transport } from './scenarios.js';
 
-/** One DESIGN §5 target, judged from a chatgate result and its raw ceiling. */
+/** One DESIGN §5 target, judged from chatgate's runs and its raw ceiling's runs. */
 export interface Check {
   scenario: ScenarioId;
   transport: Transport;
   metric: string;
+  /** Median over successful runs. */
   chatgate: number | null;
   raw: number | null;
-  /** chatgate ÷ raw. */
+  /** Smallest and largest value over successful runs: how noisy the figure is. */
+  chatgateRange: [number, number] | null;
+  rawRange: [number, number] | null;
+  /** chatgate ÷ raw (medians). */
   ratio: number | null;
   target: string;
   verdict: 'pass' | 'fail' | 'n/a';
@@ -24,10 +29,12 @@ interface Rule {
   metric: string;
   target: string;
   value(r: RunResult): number | null;
-  /** Judges the ratio; absent when the target is absolute. */
+  /** Judges the median; absent when only the ratio matters. */
+  medianOk?(value: number): string | null;
+  /** Judges the ratio of medians; absent when the target is absolute. */
   ratioOk?(ratio: number): boolean;
-  /** Absolute conditions on the chatgate result; returns why it fails, or null. */
-  absolute?(r: RunResult): string | null;
+  /** Must hold in every chatgate run (loss, order, connections held); returns why not. */
+  everyRun?(r: RunResult): string | null;
 }
 
 const noLoss = (r: RunResult): string | null => {
@@ -40,18 +47,16 @@ const RULES: Record<ScenarioId, Rule> = {
     metric: 'p99 latency (ms)',
     target: `≤ ${LATENCY_P99_TARGET_MS} ms, no loss`,
     value: (r) => r.latency?.p99Ms ?? null,
-    absolute: (r) => {
-      const p99 = r.latency?.p99Ms ?? Infinity;
-      if (p99 > LATENCY_P99_TARGET_MS) return `p99 ${p99} ms over ${LATENCY_P99_TARGET_MS} ms`;
-      return noLoss(r);
-    },
+    medianOk: (p99) =>
+      p99 > LATENCY_P99_TARGET_MS ? `p99 ${p99} ms over ${LATENCY_P99_TARGET_MS} ms` : null,
+    everyRun: noLoss,
   },
   efficiency: {
     metric: 'server CPU µs/delivery',
     target: `≤ ${EFFICIENCY_MAX_RATIO}× raw, no loss`,
     value: (r) => r.server?.cpuUsPerDelivery ?? null,
     ratioOk: (ratio) => ratio <= EFFICIENCY_MAX_RATIO,
-    absolute: noLoss,
+    everyRun: noLoss,
   },
   'closed-loop': {
     metric: 'deliveries/s',
@@ -64,14 +69,14 @@ const RULES: Record<ScenarioId, Rule> = {
     target: `≤ ${IDLE_MEMORY_MAX_RATIO}× raw, all held`,
     value: (r) => r.idle?.kbPerConnection ?? null,
     ratioOk: (ratio) => ratio <= IDLE_MEMORY_MAX_RATIO,
-    absolute: (r) =>
+    everyRun: (r) =>
       r.connections < r.wanted ? `held ${r.connections} of ${r.wanted} connections` : null,
   },
   'mixed-room': {
     metric: 'messages in one order',
     target: 'one order, no loss',
     value: (r) => r.order?.messages ?? null,
-    absolute: (r) => {
+    everyRun: (r) => {
       if (r.order === null) return 'order not recorded';
       if (!r.order.ok) return r.order.problem;
       return noLoss(r);
@@ -79,29 +84,43 @@ const RULES: Record<ScenarioId, Rule> = {
   },
 };
 
-/** The chatgate-vs-ceiling checks for every chatgate result present, in result order. */
-export function buildChecks(results: ReadonlyArray<RunResult>): Check[] {
-  const checks: Check[] = [];
-  for (const cg of results) {
-    if (cg.target !== 'chatgate') continue;
-    const rule = RULES[cg.scenario];
-    const raw =
-      cg.transport === 'mixed'
-        ? undefined
-        : results.find(
-            (r) =>
-              r.scenario === cg.scenario &&
-              r.transport === cg.transport &&
-              r.target === RAW_FOR[cg.transport as Exclude<Transport, 'mixed'>],
-          );
-    checks.push(judge(rule, cg, raw));
-  }
-  return checks;
+/** The figure a scenario is judged by (its table row is the run with the median of it). */
+export function keyValue(r: RunResult): number | null {
+  return RULES[r.scenario].value(r);
 }
 
-function judge(rule: Rule, cg: RunResult, raw: RunResult | undefined): Check {
-  const chatgate = cg.status === 'ok' ? rule.value(cg) : null;
-  const rawValue = raw?.status === 'ok' ? rule.value(raw) : null;
+/** The chatgate-vs-ceiling checks, one per chatgate scenario × transport, in run order. */
+export function buildChecks(results: ReadonlyArray<RunResult>): Check[] {
+  const groups = groupRuns(results);
+  return groups
+    .filter((g) => g.target === 'chatgate')
+    .map((cg) => {
+      const rawTarget =
+        cg.transport === 'mixed' ? undefined : RAW_FOR[cg.transport as Exclude<Transport, 'mixed'>];
+      const raw = groups.find(
+        (g) => g.scenario === cg.scenario && g.transport === cg.transport && g.target === rawTarget,
+      );
+      return judge(RULES[cg.scenario], cg, raw);
+    });
+}
+
+function values(rule: Rule, group: RunGroup | undefined): number[] {
+  if (group === undefined) return [];
+  return group.runs
+    .filter((r) => r.status === 'ok')
+    .map((r) => rule.value(r))
+    .filter((v): v is number => v !== null);
+}
+
+function range(vs: number[]): [number, number] | null {
+  return vs.length === 0 ? null : [Math.min(...vs), Math.max(...vs)];
+}
+
+function judge(rule: Rule, cg: RunGroup, raw: RunGroup | undefined): Check {
+  const cgValues = values(rule, cg);
+  const rawValues = values(rule, raw);
+  const chatgate = median(cgValues);
+  const rawValue = median(rawValues);
   const ratio = chatgate !== null && rawValue !== null && rawValue > 0 ? chatgate / rawValue : null;
   const check: Check = {
     scenario: cg.scenario,
@@ -109,16 +128,28 @@ function judge(rule: Rule, cg: RunResult, raw: RunResult | undefined): Check {
     metric: rule.metric,
     chatgate,
     raw: rawValue,
+    chatgateRange: range(cgValues),
+    rawRange: range(rawValues),
     ratio,
     target: rule.target,
     verdict: 'pass',
     reason: null,
   };
   const fail = (reason: string): Check => ({ ...check, verdict: 'fail', reason });
-  if (cg.status !== 'ok') return fail(cg.error ?? 'run failed');
+  const failed = cg.runs.filter((r) => r.status !== 'ok');
+  if (failed.length > 0) {
+    const why = failed[0]!.error ?? 'run failed';
+    return fail(
+      cg.runs.length > 1 ? `${failed.length} of ${cg.runs.length} runs failed: ${why}` : why,
+    );
+  }
   if (chatgate === null) return fail('no measurement');
-  const absolute = rule.absolute?.(cg) ?? null;
-  if (absolute !== null) return fail(absolute);
+  for (const run of cg.runs) {
+    const reason = rule.everyRun?.(run) ?? null;
+    if (reason !== null) return fail(reason);
+  }
+  const medianReason = rule.medianOk?.(chatgate) ?? null;
+  if (medianReason !== null) return fail(medianReason);
   if (rule.ratioOk !== undefined) {
     if (ratio === null) {
       return {

@@ -26,12 +26,22 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = describeMachine();
   const targets = resolveTargets();
-  const plan: Array<{ scenario: Scenario; transport: Transport; target: TargetId }> = [];
-  for (const scenario of scenarios(options.mode)) {
+  const plan: Array<{
+    scenario: Scenario;
+    transport: Transport;
+    target: TargetId;
+    repetition: number;
+  }> = [];
+  const chosen = scenarios(options.mode, options.repeat);
+  for (const scenario of chosen) {
     if (options.only.length > 0 && !options.only.includes(scenario.id)) continue;
     for (const transport of scenario.transports) {
       if (options.transports.length > 0 && !options.transports.includes(transport)) continue;
-      for (const target of targetsFor(transport)) plan.push({ scenario, transport, target });
+      for (let repetition = 1; repetition <= scenario.repeats; repetition++) {
+        for (const target of targetsFor(transport)) {
+          plan.push({ scenario, transport, target, repetition });
+        }
+      }
     }
   }
   progress.log(`chatgate bench, ${options.mode} mode, ${plan.length} runs`);
@@ -43,8 +53,9 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   for (const [i, run] of plan.entries()) {
     const launch = targets[run.target];
+    const rep = run.scenario.repeats > 1 ? ` · run ${run.repetition}/${run.scenario.repeats}` : '';
     progress.log(
-      `[${i + 1}/${plan.length}] ${run.scenario.id} · ${run.transport} · ${launch.label}`,
+      `[${i + 1}/${plan.length}] ${run.scenario.id} · ${run.transport} · ${launch.label}${rep}`,
     );
     const result = await runScenario({
       ...run,
@@ -53,7 +64,10 @@ async function main(): Promise<void> {
       profileDir:
         options.profileDir === null
           ? null
-          : join(options.profileDir, `${i + 1}-${run.scenario.id}-${run.transport}-${run.target}`),
+          : join(
+              options.profileDir,
+              `${i + 1}-${run.scenario.id}-${run.transport}-${run.target}-${run.repetition}`,
+            ),
     });
     progress.log(`  → ${summarize(result)}`);
     results.push(result);
@@ -71,7 +85,7 @@ async function main(): Promise<void> {
       command: `node ${relative(process.cwd(), targets.chatgate.script)} ${targets.chatgate.args.join(' ')}`,
     },
     method: METHOD,
-    scenarios: scenarios(options.mode),
+    scenarios: chosen,
     results,
     checks,
   });

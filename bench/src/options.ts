@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Transports to run; empty means all. */
   transports: Transport[];
   outDir: string;
+  /** Runs per scenario and target instead of the mode's default. */
+  repeat: number | undefined;
   /** Write V8 CPU profiles of every server and generator here (one folder per run). */
   profileDir: string | null;
   help: boolean;
@@ -27,7 +29,8 @@ export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../results/', import.meta.
 
 export const USAGE = `npm run bench [-- options]
 
-  --quick              smaller counts and durations (under a minute)
+  --quick              smaller counts and durations, one run each (under a minute)
+  --repeat N           runs per scenario and target (full mode: 3 for the load scenarios)
   --only ID[,ID…]      scenarios: ${SCENARIO_IDS.join(', ')}
   --transport T[,T…]   transports: ${TRANSPORTS.join(', ')}
   --out DIR            results directory (default bench/results)
@@ -52,6 +55,12 @@ function list<T extends string>(
   });
 }
 
+function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`${flag} wants 1–20, got '${text}'`);
+  return n;
+}
+
 export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -61,6 +70,7 @@ export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
       transport: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
+      repeat: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -71,6 +81,7 @@ export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
     transports: list(values.transport, TRANSPORTS, 'transport'),
     outDir: values.out ?? DEFAULT_OUT_DIR,
     profileDir: values.profile ?? null,
+    repeat: values.repeat === undefined ? undefined : positiveInteger(values.repeat, '--repeat'),
     help: values.help === true,
   };
 }

@@ -1,4 +1,5 @@
-import type { Check } from './checks.js';
+import { type Check, keyValue } from './checks.js';
+import { groupRuns, representative } from './run-groups.js';
 import type { RunResult } from './run-result.js';
 
 export type Align = 'left' | 'right';
@@ -34,6 +35,19 @@ export function formatNumber(value: number | null | undefined, decimals = 0): st
   });
 }
 
+/** A value and, when runs disagreed, their range: `6.00 (5.80–6.30)`. */
+export function formatWithRange(
+  value: number | null,
+  range: [number, number] | null,
+  decimals: number,
+): string {
+  const text = formatNumber(value, decimals);
+  if (range === null || formatNumber(range[0], decimals) === formatNumber(range[1], decimals)) {
+    return text;
+  }
+  return `${text} (${formatNumber(range[0], decimals)}–${formatNumber(range[1], decimals)})`;
+}
+
 /** `1.23×`; dash when either side is missing. */
 export function formatRatio(ratio: number | null): string {
   return ratio === null || !Number.isFinite(ratio) ? DASH : `${ratio.toFixed(2)}×`;
@@ -43,6 +57,7 @@ const RESULT_HEADERS = [
   'scenario',
   'transport',
   'target',
+  'runs',
   'conns',
   'deliv/s',
   'p50 ms',
@@ -56,11 +71,18 @@ const RESULT_HEADERS = [
   'gen CPU %',
   'lag ms',
 ];
-const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(12).fill('right')];
+const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(13).fill('right')];
 
+/**
+ * One row per scenario × transport × target: the run with the median key figure (see
+ * `keyValue`), so each row is one real run; `runs` counts successful of all.
+ */
 export function renderResults(results: ReadonlyArray<RunResult>): string {
-  const rows = results.map((r) => {
-    const head = [r.scenario, r.transport, r.targetLabel, formatNumber(r.connections)];
+  const rows = groupRuns(results).map((group) => {
+    const r = representative(group, keyValue);
+    const ok = group.runs.filter((run) => run.status === 'ok').length;
+    const runs = ok === group.runs.length ? String(ok) : `${ok}/${group.runs.length}`;
+    const head = [r.scenario, r.transport, r.targetLabel, runs, formatNumber(r.connections)];
     if (r.status !== 'ok') return [...head, 'FAILED'];
     const loaded = r.latency !== null;
     return [
@@ -90,8 +112,8 @@ export function renderChecks(checks: ReadonlyArray<Check>): string {
   const rows = checks.map((c) => [
     `${c.scenario} ${c.transport}`,
     c.metric,
-    formatNumber(c.chatgate, decimals(c)),
-    formatNumber(c.raw, decimals(c)),
+    formatWithRange(c.chatgate, c.chatgateRange, decimals(c)),
+    formatWithRange(c.raw, c.rawRange, decimals(c)),
     formatRatio(c.ratio),
     c.target,
     c.verdict === 'pass' ? 'pass' : `${c.verdict.toUpperCase()}${c.reason ? ` (${c.reason})` : ''}`,
@@ -103,7 +125,8 @@ export function renderChecks(checks: ReadonlyArray<Check>): string {
 export function renderNotes(results: ReadonlyArray<RunResult>): string[] {
   const lines: string[] = [];
   for (const r of results) {
-    const name = `${r.scenario} ${r.transport} ${r.targetLabel}`;
+    const run = r.repetition > 1 ? ` (run ${r.repetition})` : '';
+    const name = `${r.scenario} ${r.transport} ${r.targetLabel}${run}`;
     if (r.error !== null) lines.push(`${name}: FAILED: ${r.error}`);
     for (const note of r.notes) lines.push(`${name}: ${note}`);
   }

@@ -9,6 +9,8 @@ export interface RunResult {
   transport: Transport;
   target: TargetId;
   targetLabel: string;
+  /** 1-based; a scenario may run several times, interleaved with its ceiling. */
+  repetition: number;
   status: 'ok' | 'failed';
   error: string | null;
   /** Client connections the scenario asked for, and those the generator held. */
@@ -52,12 +54,14 @@ export function emptyResult(
   transport: Transport,
   target: TargetId,
   targetLabel: string,
+  repetition = 1,
 ): RunResult {
   return {
     scenario,
     transport,
     target,
     targetLabel,
+    repetition,
     status: 'ok',
     error: null,
     wanted: 0,

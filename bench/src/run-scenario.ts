@@ -28,6 +28,7 @@ export interface RunContext {
   transport: Transport;
   target: TargetId;
   launch: TargetLaunch;
+  repetition: number;
   /** Idle memory: how long to wait for the server to go quiet after connecting. */
   settleTimeoutMs: number;
   /** When set, both processes write V8 CPU profiles into this folder. */
@@ -43,7 +44,7 @@ function profileFlags(dir: string | null, name: string): string[] {
 /** Runs one scenario × transport × target in fresh processes; never throws. */
 export async function runScenario(ctx: RunContext): Promise<RunResult> {
   const { scenario, transport, target, launch } = ctx;
-  const result = emptyResult(scenario.id, transport, target, launch.label);
+  const result = emptyResult(scenario.id, transport, target, launch.label, ctx.repetition);
   result.wanted = connectionCount(scenario);
   const needed = result.wanted + SPARE_DESCRIPTORS;
   let server: ServerProcess | null = null;

@@ -22,6 +22,8 @@ export interface Scenario {
    * chatgate join is announced to every member, so joining N costs ~N²/2 deliveries.
    */
   connectDeadlineMs: number;
+  /** Runs per target, interleaved with the ceiling's; tables show the median run. */
+  repeats: number;
   /** Mixed room: receivers per transport (one sender per transport). */
   mixed: { ws: number; line: number; rpc: number } | null;
 }
@@ -34,16 +36,23 @@ export const RAW_FOR: Record<Exclude<Transport, 'mixed'>, TargetId> = {
   line: 'raw-net',
 };
 
-export function scenarios(mode: Mode): Scenario[] {
+/**
+ * The scenarios of a run. Full mode repeats the short load scenarios three times, each run of
+ * chatgate next to a run of its ceiling, and judges medians: on a shared 2-core box the noise
+ * between two runs minutes apart is larger than most differences worth finding.
+ */
+export function scenarios(mode: Mode, repeatOverride?: number): Scenario[] {
   const quick = mode === 'quick';
+  const repeats = (n: number) => repeatOverride ?? (quick ? 1 : n);
   const base = {
     senders: 1,
     receivers: 0,
     ratePerSender: 0,
     warmupMs: quick ? 300 : 1000,
-    durationMs: quick ? 1000 : 10_000,
+    durationMs: quick ? 1000 : 4000,
     connections: 0,
     connectDeadlineMs: 0,
+    repeats: repeats(3),
     mixed: null,
   };
   // Quick mode is a smoke run: smaller rooms (each chatgate join is announced to everyone,
@@ -58,7 +67,6 @@ export function scenarios(mode: Mode): Scenario[] {
       transports: ['ws', 'line'],
       receivers: quick ? 250 : 500,
       ratePerSender: 200,
-      warmupMs: quick ? 300 : 2000,
     },
     {
       ...base,
@@ -70,7 +78,8 @@ export function scenarios(mode: Mode): Scenario[] {
       ratePerSender: 200,
       // Saturated: deliveries lag the sender, so the drain adds to the window; CPU per
       // delivery needs no longer.
-      durationMs: quick ? 500 : 5000,
+      warmupMs: quick ? 300 : 500,
+      durationMs: quick ? 500 : 2000,
     },
     {
       ...base,
@@ -91,7 +100,8 @@ export function scenarios(mode: Mode): Scenario[] {
       warmupMs: 0,
       durationMs: 0,
       connections: idleConnections,
-      connectDeadlineMs: quick ? 15_000 : 120_000,
+      connectDeadlineMs: quick ? 15_000 : 90_000,
+      repeats: repeats(1),
     },
     {
       ...base,
@@ -102,6 +112,7 @@ export function scenarios(mode: Mode): Scenario[] {
       senders: 3,
       ratePerSender: 50,
       durationMs: quick ? 1000 : 5000,
+      repeats: repeats(1),
       mixed: quick ? { ws: 10, line: 10, rpc: 2 } : { ws: 100, line: 100, rpc: 10 },
     },
   ];

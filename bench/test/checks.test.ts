@@ -97,6 +97,43 @@ describe('checks > buildChecks', () => {
     ).toMatchObject({ verdict: 'fail', reason: broken.problem });
   });
 
+  it('judges repeated runs by their medians and reports their ranges', () => {
+    const runs = [
+      ...[6, 5.5, 9].map((us) =>
+        result('efficiency', 'line', 'chatgate', { server: server(us), loss: noLoss }),
+      ),
+      ...[5, 4, 5.2].map((us) =>
+        result('efficiency', 'line', 'raw-net', { server: server(us), loss: noLoss }),
+      ),
+    ];
+    expect(buildChecks(runs)[0]).toMatchObject({
+      chatgate: 6,
+      raw: 5,
+      ratio: 1.2,
+      chatgateRange: [5.5, 9],
+      rawRange: [4, 5.2],
+      verdict: 'pass',
+    });
+  });
+
+  it('fails when any chatgate run lost a delivery or failed, however good the median', () => {
+    const raw = result('efficiency', 'ws', 'raw-ws', { server: server(5), loss: noLoss });
+    const good = () => result('efficiency', 'ws', 'chatgate', { server: server(5), loss: noLoss });
+    const lossy = result('efficiency', 'ws', 'chatgate', {
+      server: server(5),
+      loss: { ...noLoss, lost: 2 },
+    });
+    expect(buildChecks([good(), lossy, good(), raw])[0]).toMatchObject({
+      verdict: 'fail',
+      reason: '2 deliveries lost',
+    });
+    const crashed = result('efficiency', 'ws', 'chatgate', { status: 'failed', error: 'exited' });
+    expect(buildChecks([good(), crashed, good(), raw])[0]).toMatchObject({
+      verdict: 'fail',
+      reason: '1 of 3 runs failed: exited',
+    });
+  });
+
   it('makes no check for raw-only results', () => {
     expect(buildChecks([result('latency', 'ws', 'raw-ws', { latency: latency(3) })])).toEqual([]);
   });

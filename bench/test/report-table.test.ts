@@ -3,6 +3,7 @@ import { buildChecks } from '../src/checks.js';
 import {
   formatNumber,
   formatRatio,
+  formatWithRange,
   renderChecks,
   renderNotes,
   renderResults,
@@ -37,6 +38,12 @@ describe('report-table > formatNumber / formatRatio', () => {
     expect(formatNumber(value, decimals)).toBe(text);
   });
 
+  it('adds the range of runs only when the runs disagreed at the shown precision', () => {
+    expect(formatWithRange(6, [5.8, 6.3], 2)).toBe('6.00 (5.80–6.30)');
+    expect(formatWithRange(6, [5.999, 6.001], 2)).toBe('6.00');
+    expect(formatWithRange(6, null, 1)).toBe('6.0');
+  });
+
   it('shows a ratio with two decimals and a times sign, or a dash', () => {
     expect(formatRatio(1.2345)).toBe('1.23×');
     expect(formatRatio(0.8)).toBe('0.80×');
@@ -65,13 +72,13 @@ describe('report-table > renderResults / renderChecks / renderNotes', () => {
     notes: ['held 3 of 5'],
   });
 
-  it('renders one row per run with the measured figures and FAILED for a failed run', () => {
+  it('renders one row per target with the measured figures and FAILED for a failed run', () => {
     const lines = renderResults([cg, raw, failed]).split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[2]).toMatch(
-      /^efficiency\s+ws\s+chatgate\s+1,001\s+99,500\s+4\.00\s+8\.00\s+8\.0\s+0\s+1\.00\s+6\.00\s+70\.0\s+–/,
+      /^efficiency\s+ws\s+chatgate\s+1\s+1,001\s+99,500\s+4\.00\s+8\.00\s+8\.0\s+0\s+1\.00\s+6\.00\s+70\.0\s+–/,
     );
-    expect(lines[4]).toMatch(/latency\s+line\s+chatgate\s+0\s+FAILED$/);
+    expect(lines[4]).toMatch(/latency\s+line\s+chatgate\s+0\/1\s+0\s+FAILED$/);
   });
 
   it('renders checks with the ratio against the ceiling and the verdict', () => {
@@ -86,6 +93,21 @@ describe('report-table > renderResults / renderChecks / renderNotes', () => {
     expect(renderChecks(buildChecks([slow, raw]))).toMatch(
       /FAIL \(ratio 1\.40 misses ≤ 1\.25× raw, no loss\)/,
     );
+  });
+
+  it('shows the median run of repeated runs and counts the runs', () => {
+    const runs = [7, 5, 6].map((us, i) =>
+      result('efficiency', 'ws', 'chatgate', {
+        repetition: i + 1,
+        connections: 1001,
+        latency: latency(us),
+        loss: noLoss,
+        server: server(us),
+      }),
+    );
+    const lines = renderResults(runs).split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^efficiency\s+ws\s+chatgate\s+3\s+1,001\s+0\s+3\.00\s+6\.00\s/);
   });
 
   it('lists errors and notes per run', () => {
