@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     const result = await runScenario({
       ...run,
       launch,
+      pin: options.pin,
       settleTimeoutMs: options.mode === 'quick' ? 20_000 : 120_000,
       profileDir:
         options.profileDir === null

@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Transports to run; empty means all. */
   transports: Transport[];
   outDir: string;
+  /** Pin the server to CPU 0 and the generator to CPU 1. */
+  pin: boolean;
   /** Runs per scenario and target instead of the mode's default. */
   repeat: number | undefined;
   /** Write V8 CPU profiles of every server and generator here (one folder per run). */
@@ -34,6 +36,7 @@ export const USAGE = `npm run bench [-- options]
   --only ID[,ID…]      scenarios: ${SCENARIO_IDS.join(', ')}
   --transport T[,T…]   transports: ${TRANSPORTS.join(', ')}
   --out DIR            results directory (default bench/results)
+  --pin                pin the server to CPU 0 and the generator to CPU 1 (taskset)
   --profile DIR        write .cpuprofile files of each server and the generator under DIR
   --help               this text
 
@@ -71,6 +74,7 @@ export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
       out: { type: 'string' },
       profile: { type: 'string' },
       repeat: { type: 'string' },
+      pin: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -81,6 +85,7 @@ export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
     transports: list(values.transport, TRANSPORTS, 'transport'),
     outDir: values.out ?? DEFAULT_OUT_DIR,
     profileDir: values.profile ?? null,
+    pin: values.pin === true,
     repeat: values.repeat === undefined ? undefined : positiveInteger(values.repeat, '--repeat'),
     help: values.help === true,
   };

@@ -66,12 +66,19 @@ const RESULT_HEADERS = [
   'lost',
   'srv CPU s',
   'µs/deliv',
+  'usr µs/d',
   'srv RSS MB',
   'KB/conn',
   'gen CPU %',
   'lag ms',
 ];
-const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(13).fill('right')];
+const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(14).fill('right')];
+
+/** The user-mode share of server CPU per delivery: the part chatgate's own code decides. */
+function userMicrosPerDelivery(r: RunResult): number | null {
+  if (r.server === null || r.deliveries === 0 || r.server.cpuUsPerDelivery === null) return null;
+  return (r.server.cpuUserS * 1e6) / r.deliveries;
+}
 
 /**
  * One row per scenario × transport × target: the run with the median key figure (see
@@ -94,6 +101,7 @@ export function renderResults(results: ReadonlyArray<RunResult>): string {
       loaded ? formatNumber(r.loss?.lost) : DASH,
       formatNumber(r.server?.cpuS, 2),
       formatNumber(r.server?.cpuUsPerDelivery, 2),
+      formatNumber(userMicrosPerDelivery(r), 2),
       formatNumber(r.server?.rssMb, 1),
       formatNumber(r.idle?.kbPerConnection, 1),
       formatNumber(r.generator?.cpuPercent, 0),

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pinToCpu } from './cpu-pinning.js';
 import { GeneratorProcess } from './generator-process.js';
 import type { GeneratorSetup, RunSummary } from './generator-protocol.js';
 import { SPARE_DESCRIPTORS } from './open-files.js';
@@ -31,6 +32,8 @@ export interface RunContext {
   repetition: number;
   /** Idle memory: how long to wait for the server to go quiet after connecting. */
   settleTimeoutMs: number;
+  /** Pin the server and the generator to CPUs 0 and 1. */
+  pin: boolean;
   /** When set, both processes write V8 CPU profiles into this folder. */
   profileDir: string | null;
 }
@@ -57,6 +60,9 @@ export async function runScenario(ctx: RunContext): Promise<RunResult> {
       profileFlags(ctx.profileDir, 'generator'),
     );
     checkDescriptors(server.openFiles, needed, result);
+    if (ctx.pin && !(pinToCpu(server.pid, 0) && pinToCpu(generator.pid, 1))) {
+      result.notes.push('could not pin processes to CPUs (taskset)');
+    }
     const setup: GeneratorSetup = {
       scenario,
       transport,

@@ -10,6 +10,8 @@ describe('options > parseOptions', () => {
       transports: [],
       outDir: DEFAULT_OUT_DIR,
       profileDir: null,
+      pin: false,
+      repeat: undefined,
       help: false,
     });
     expect(DEFAULT_OUT_DIR).toMatch(/bench\/results\/$/);

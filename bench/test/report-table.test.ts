@@ -54,7 +54,7 @@ describe('report-table > formatNumber / formatRatio', () => {
 describe('report-table > renderResults / renderChecks / renderNotes', () => {
   const cg = result('efficiency', 'ws', 'chatgate', {
     connections: 1001,
-    deliveries: 100,
+    deliveries: 100_000,
     deliveriesPerSec: 99_500.4,
     latency: latency(8),
     loss: noLoss,
@@ -76,7 +76,7 @@ describe('report-table > renderResults / renderChecks / renderNotes', () => {
     const lines = renderResults([cg, raw, failed]).split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[2]).toMatch(
-      /^efficiency\s+ws\s+chatgate\s+1\s+1,001\s+99,500\s+4\.00\s+8\.00\s+8\.0\s+0\s+1\.00\s+6\.00\s+70\.0\s+–/,
+      /^efficiency\s+ws\s+chatgate\s+1\s+1,001\s+99,500\s+4\.00\s+8\.00\s+8\.0\s+0\s+1\.00\s+6\.00\s+5\.00\s+70\.0\s+–/,
     );
     expect(lines[4]).toMatch(/latency\s+line\s+chatgate\s+0\/1\s+0\s+FAILED$/);
   });
