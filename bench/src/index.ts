@@ -1,5 +1,5 @@
 // The bench's reusable pieces; `npm run bench` runs bench/dist/main.js.
-export { buildChecks, type Check } from './checks.js';
+export { buildChecks, type Check, keyValue } from './checks.js';
 export {
   createLatencyHistogram,
   type LatencySummary,
@@ -30,10 +30,12 @@ export { type LossSummary, ReceiverTally, summarizeLoss } from './receiver-tally
 export {
   formatNumber,
   formatRatio,
+  formatWithRange,
   renderChecks,
   renderResults,
   renderTable,
 } from './report-table.js';
+export { groupRuns, median, type RunGroup, representative } from './run-groups.js';
 export type { RunResult } from './run-result.js';
 export {
   type Scenario,
