@@ -8,6 +8,8 @@ const alias = {
   '@chatgate/core': src('./packages/core/src/index.ts'),
   '@chatgate/ws-gateway': src('./packages/ws-gateway/src/index.ts'),
   '@chatgate/tcp-gateway': src('./packages/tcp-gateway/src/index.ts'),
+  // The subpath must come first: aliases match as prefixes.
+  '@chatgate/rpc-gateway/client': src('./packages/rpc-gateway/src/client.ts'),
   '@chatgate/rpc-gateway': src('./packages/rpc-gateway/src/index.ts'),
   '@chatgate/server': src('./apps/server/src/index.ts'),
 };

@@ -70,8 +70,9 @@ export function parseCommand(input: string, plainText: PlainTextPolicy = 'public
         return { kind: 'nick', name: rest };
       case '/history': {
         if (rest.length === 0) return { kind: 'history', count: HISTORY_DEFAULT };
-        const n = Number(rest);
-        if (!Number.isInteger(n) || n < 1) {
+        // Decimal digits only: Number() would also take `1e1`, `0x10` and `2.`.
+        const n = /^\d+$/.test(rest) ? Number(rest) : 0;
+        if (n < 1) {
           return { kind: 'usage', command, usage: `/history [N] (1-${HISTORY_MAX})` };
         }
         return { kind: 'history', count: Math.min(n, HISTORY_MAX) };

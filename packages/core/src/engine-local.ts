@@ -1,5 +1,5 @@
 import type { Engine } from './engine.js';
-import type { EventDraft, MemberId, RoomEvent } from './events.js';
+import type { EventDraft, MemberId, RoomEvent, Stamp } from './events.js';
 
 interface Channel {
   seq: number;
@@ -22,11 +22,11 @@ export class InProcessEngine implements Engine {
     this.nodeId = nodeId;
   }
 
-  publish(room: string, draft: EventDraft): Promise<void> {
+  publish(room: string, draft: EventDraft): Promise<Stamp> {
     const channel = this.channel(room);
     const event = { ...draft, seq: ++channel.seq, ts: this.now() } as RoomEvent;
     for (const deliver of channel.subscribers) deliver(event);
-    return Promise.resolve();
+    return Promise.resolve({ seq: event.seq, ts: event.ts });
   }
 
   subscribe(room: string, deliver: (event: RoomEvent) => void): () => void {

@@ -1,4 +1,4 @@
-import type { EventDraft, MemberId, RoomEvent } from './events.js';
+import type { EventDraft, MemberId, RoomEvent, Stamp } from './events.js';
 
 /**
  * Orders a room's events. `publish` assigns the room's next `seq` and a timestamp and
@@ -7,11 +7,12 @@ import type { EventDraft, MemberId, RoomEvent } from './events.js';
  * delivered, never from what they published, so publish may resolve before or after
  * delivery and other nodes may interleave their events.
  *
- * `publish` rejects if the event could not be ordered; it was then delivered nowhere.
+ * `publish` resolves with the event's stamp (seq, ts) once it is ordered, and rejects if it
+ * could not be ordered; it was then delivered nowhere.
  * `deliver` must not throw; an Engine may drop a subscriber that does.
  */
 export interface EventBus {
-  publish(room: string, draft: EventDraft): Promise<void>;
+  publish(room: string, draft: EventDraft): Promise<Stamp>;
   subscribe(room: string, deliver: (event: RoomEvent) => void): () => void;
 }
 

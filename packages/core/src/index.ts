@@ -30,6 +30,7 @@ export {
   type MessageEvent,
   type RenameEvent,
   type RoomEvent,
+  type Stamp,
 } from './events.js';
 export type { MessageHandler } from './handlers.js';
 export { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';

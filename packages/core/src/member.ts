@@ -1,6 +1,6 @@
 import { COMMAND_HELP, type PlainTextPolicy, parseCommand } from './commands.js';
 import { ChatError, type DisconnectReason } from './errors.js';
-import type { EventDraft, MemberId, MessageEvent } from './events.js';
+import type { EventDraft, MemberId, MessageEvent, Stamp } from './events.js';
 import type { TokenBucket } from './limits.js';
 import type { Logger } from './log.js';
 import { foldName, normalizeName } from './names.js';
@@ -9,7 +9,7 @@ import { prepareMessageText } from './text.js';
 
 /** What a line of input did, for the transport to render in its own words. */
 export type Reply =
-  | { kind: 'sent' }
+  | { kind: 'sent'; seq: number; ts: number }
   | { kind: 'ignored' }
   | { kind: 'users'; names: string[] }
   | { kind: 'people'; names: string[] }
@@ -24,7 +24,7 @@ export type MemberState = 'joining' | 'joined' | 'leaving' | 'left';
 export interface MemberHost {
   readonly maxTextChars: number;
   readonly floodDisconnectAfter: number;
-  publish(draft: EventDraft): Promise<void>;
+  publish(draft: EventDraft): Promise<Stamp>;
   claimName(folded: string, by: MemberId): Promise<boolean>;
   releaseName(folded: string, by: MemberId): Promise<void>;
   findMember(name: string): { id: MemberId; name: string } | undefined;
@@ -44,6 +44,7 @@ export class Member {
   private currentName: string;
   private currentFolded: string;
   private refusedInARow = 0;
+  private floodDisconnecting = false;
   private leaving: Promise<void> | undefined;
   private resolveJoined!: () => void;
   private resolveLeft!: () => void;
@@ -248,9 +249,12 @@ export class Member {
       return;
     }
     this.host.countDrop('rate_limited');
-    if (++this.refusedInARow >= this.host.floodDisconnectAfter) {
+    // Once: a flood schedules one disconnect, not one timer per refusal past the threshold.
+    if (++this.refusedInARow >= this.host.floodDisconnectAfter && !this.floodDisconnecting) {
+      this.floodDisconnecting = true;
       this.log.warn({ refused: this.refusedInARow }, 'disconnecting a flooding member');
-      void this.disconnect('flooding');
+      // After this turn, so the client is told rate_limited before it is told goodbye.
+      setTimeout(() => void this.disconnect('flooding'), 0);
     }
     throw new ChatError('rate_limited');
   }
@@ -271,7 +275,7 @@ export class Member {
         content,
         agent: false,
       })
-      .then(() => ({ kind: 'sent' }));
+      .then(sentReply);
   }
 
   private sendPrivate(to: string, text: string): Promise<Reply> {
@@ -292,7 +296,7 @@ export class Member {
         toId: target.id,
         to: target.name,
       })
-      .then(() => ({ kind: 'sent' }));
+      .then(sentReply);
   }
 
   private prepare(text: string): string | null {
@@ -303,6 +307,10 @@ export class Member {
       throw err;
     }
   }
+}
+
+function sentReply(stamp: Stamp): Reply {
+  return { kind: 'sent', seq: stamp.seq, ts: stamp.ts };
 }
 
 function sanitizeForMessage(text: string): string {

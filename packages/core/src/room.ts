@@ -2,7 +2,7 @@ import type { PlainTextPolicy } from './commands.js';
 import type { Engine } from './engine.js';
 import { InProcessEngine } from './engine-local.js';
 import { ChatError, type DisconnectReason, toChatError } from './errors.js';
-import type { EventDraft, MemberId, MessageEvent, RoomEvent } from './events.js';
+import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './events.js';
 import { HandlerQueue, type MessageHandler } from './handlers.js';
 import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
@@ -167,10 +167,15 @@ export class Room {
 
   /** Speaks into the room as the application or a bot. Rejects `too_long`. */
   post(content: string, options: PostOptions = {}): Promise<void> {
+    return this.postStamped(content, options).then(() => undefined);
+  }
+
+  /** Like `post`, resolving with the post's stamp (null when the text was empty). */
+  postStamped(content: string, options: PostOptions = {}): Promise<Stamp | null> {
     try {
       if (this.closed) throw new ChatError('closed');
       const text = prepareMessageText(String(content), this.limits.maxTextChars);
-      if (text === null) return Promise.resolve();
+      if (text === null) return Promise.resolve(null);
       const sender = sanitizeText(String(options.sender ?? 'system')).trim() || 'system';
       this.stats.messagesIn++;
       return this.engine.publish(this.name, {
@@ -321,9 +326,16 @@ export class Room {
   private deliverPrivate(event: MessageEvent): void {
     const sender = event.senderId === null ? undefined : this.locals.get(event.senderId);
     const recipient = this.locals.get(event.toId!);
+    let encodedFor: Dialect | undefined;
+    let frame: unknown = null;
     for (const member of sender === recipient ? [sender] : [sender, recipient]) {
       if (member === undefined || member.state !== 'joined') continue;
-      this.deliver(member, event, member.session.dialect.encode(event));
+      const dialect = member.session.dialect;
+      if (dialect !== encodedFor) {
+        encodedFor = dialect;
+        frame = dialect.encode(event);
+      }
+      this.deliver(member, event, frame);
     }
   }
 

@@ -16,6 +16,9 @@ describe('commands > parseCommand', () => {
     ['/history', { kind: 'history', count: HISTORY_DEFAULT }],
     ['/history 5', { kind: 'history', count: 5 }],
     ['/history 5000', { kind: 'history', count: HISTORY_MAX }],
+    ['/history 100', { kind: 'history', count: 100 }],
+    ['/history 101', { kind: 'history', count: HISTORY_MAX }],
+    ['/history 99999999999999999999', { kind: 'history', count: HISTORY_MAX }],
     ['/help', { kind: 'help' }],
     ['/quit', { kind: 'quit' }],
     ['/dance now', { kind: 'unknown', command: '/dance' }],
@@ -34,6 +37,11 @@ describe('commands > parseCommand', () => {
     ['/nick', '/nick NAME'],
     ['/history zero', `/history [N] (1-${HISTORY_MAX})`],
     ['/history -1', `/history [N] (1-${HISTORY_MAX})`],
+    ['/history 0', `/history [N] (1-${HISTORY_MAX})`],
+    ['/history 2.5', `/history [N] (1-${HISTORY_MAX})`],
+    ['/history 1e1', `/history [N] (1-${HISTORY_MAX})`],
+    ['/history 0x10', `/history [N] (1-${HISTORY_MAX})`],
+    ['/history 5 6', `/history [N] (1-${HISTORY_MAX})`],
   ])('%j is a usage error', (input, usage) => {
     expect(parseCommand(input)).toMatchObject({ kind: 'usage', usage });
   });

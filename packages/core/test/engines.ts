@@ -1,4 +1,4 @@
-import type { Engine, EventDraft, MemberId, RoomEvent } from '../src/index.js';
+import type { Engine, EventDraft, MemberId, RoomEvent, Stamp } from '../src/index.js';
 import { InProcessEngine } from '../src/index.js';
 
 /** Wraps an engine and records every event it delivers for a room, in delivery order. */
@@ -34,19 +34,19 @@ export class RecordingEngine implements Engine {
 export class ScrambledEngine implements Engine {
   readonly nodeId = 'scrambled';
   private readonly inner = new InProcessEngine('scrambled-inner');
-  private pool: Array<{ room: string; draft: EventDraft; done: (err?: Error) => void }> = [];
+  private pool: Array<{ room: string; draft: EventDraft; done: (stamp: Stamp) => void }> = [];
   private scheduled = false;
   failNextPublishes = 0;
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  publish(room: string, draft: EventDraft): Promise<void> {
+  publish(room: string, draft: EventDraft): Promise<Stamp> {
     if (this.failNextPublishes > 0) {
       this.failNextPublishes--;
       return Promise.reject(new Error('engine unavailable'));
     }
-    return new Promise((resolve, reject) => {
-      this.pool.push({ room, draft, done: (err) => (err ? reject(err) : resolve()) });
+    return new Promise((resolve) => {
+      this.pool.push({ room, draft, done: resolve });
       this.schedule();
     });
   }
@@ -94,7 +94,7 @@ export class ScrambledEngine implements Engine {
       const batch = this.interleave(this.pool);
       this.pool = [];
       for (const item of batch) {
-        void this.inner.publish(item.room, item.draft).then(() => item.done());
+        void this.inner.publish(item.room, item.draft).then(item.done);
       }
     });
   }

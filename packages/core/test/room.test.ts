@@ -161,7 +161,7 @@ describe('Room > messages', () => {
     const room = new Room();
     const a = await room.join(new RecordingSession(), { name: 'alice', plainText: 'require_at' });
     await expect(a.input('hello')).rejects.toMatchObject({ code: 'target_required' });
-    expect(await a.input('@all hello')).toEqual({ kind: 'sent' });
+    expect(await a.input('@all hello')).toMatchObject({ kind: 'sent' });
   });
 
   it('refuses input from a member that has left with not_joined', async () => {
@@ -214,6 +214,16 @@ describe('Room > rename', () => {
     expect(room.users()).toEqual(['alice', 'bob']);
     await a.member.input('hi');
     expect(b.session.frames.at(-1)).toBe('alice: hi');
+  });
+
+  it('refuses another normal form or case of a taken name with name_taken', async () => {
+    const room = new Room();
+    const a = await joinAs(room, 'alice');
+    await joinAs(room, 'Zoë');
+    for (const name of ['zoe\u0308', 'ZOË', 'ZOE\u0308']) {
+      await expect(a.member.input(`/nick ${name}`)).rejects.toMatchObject({ code: 'name_taken' });
+    }
+    expect(room.users()).toEqual(['alice', 'Zoë']);
   });
 
   it('is a no-op for the same name', async () => {
@@ -285,6 +295,24 @@ describe('Room > history', () => {
   });
 });
 
+describe('Room > /history', () => {
+  it('returns at most 100 public messages even from a larger ring, never private ones', async () => {
+    const room = new Room({ limits: { historySize: 150, rateBurst: 1e9, ratePerSecond: 1e9 } });
+    const a = await joinAs(room, 'alice');
+    await joinAs(room, 'bob');
+    for (let i = 0; i < 130; i++) await a.member.input(`m${i}`);
+    await a.member.input('@bob secret');
+    const all = await a.member.input('/history 500');
+    expect(all.kind === 'history' && all.events.length).toBe(100);
+    expect(all.kind === 'history' && all.events.at(-1)?.content).toBe('m129');
+    const some = await a.member.input('/history');
+    expect(some.kind === 'history' && some.events.map((e) => e.content)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `m${110 + i}`),
+    );
+    expect(room.history().length).toBe(130);
+  });
+});
+
 describe('Room > encoding', () => {
   it('encodes each event once per dialect, not once per recipient', async () => {
     const room = new Room();
@@ -316,7 +344,7 @@ describe('Room > limits', () => {
     await b.member.input('bob is fine');
     expect(a.session.frames.at(-1)).toBe('bob: bob is fine');
     now += 1000;
-    expect(await a.member.input('m4')).toEqual({ kind: 'sent' });
+    expect(await a.member.input('m4')).toMatchObject({ kind: 'sent', seq: 7 });
     expect(room.stats.drops.rate_limited).toBe(1);
   });
 
@@ -328,7 +356,12 @@ describe('Room > limits', () => {
     const a = await joinAs(room, 'alice');
     const b = await joinAs(room, 'bob');
     await a.member.input('ok');
-    for (let i = 0; i < 5; i++) await a.member.input('spam').catch(() => {});
+    const refusals = [];
+    for (let i = 0; i < 5; i++) refusals.push(await a.member.input('spam').catch((e) => e.code));
+    expect(refusals).toEqual(Array(5).fill('rate_limited'));
+    expect(a.session.closedWith).toEqual([]);
+    await a.member.left;
+    // One disconnect however many refusals follow the threshold (no timer per refusal).
     await settle();
     expect(a.session.closedWith).toEqual(['flooding']);
     expect(b.session.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
@@ -589,5 +622,17 @@ describe('Member > log', () => {
     const a = await joinAs(room, 'alice');
     await a.member.rename('alicia');
     expect(bindings.filter((b) => 'name' in b).map((b) => b.name)).toEqual(['alice', 'alicia']);
+  });
+});
+
+describe('Room > private encoding', () => {
+  it('encodes a private message once when both ends share a dialect', async () => {
+    const room = new Room();
+    const dialect = new TextDialect('shared');
+    const a = await joinAs(room, 'alice', new RecordingSession(dialect));
+    await joinAs(room, 'bob', new RecordingSession(dialect));
+    const before = dialect.encodes;
+    await a.member.whisper('bob', 'psst');
+    expect(dialect.encodes - before).toBe(1);
   });
 });

@@ -1,2 +1,33 @@
-// Filled in by its own issue; see the package README once it lands.
-export {};
+export type {
+  ChatCallback,
+  ChatGatewayApi,
+  ChatMessage,
+  ChatReadApi,
+  GoodbyeResult,
+  InputResult,
+  JoinResult,
+  MemberApi as MemberApiShape,
+  SendResult,
+} from './api-types.js';
+export {
+  CallbackChannel,
+  type CallbackChannelOptions,
+  type PendingCall,
+} from './callback-channel.js';
+export { ChatApi, ChatReadTarget, HISTORY_REPLY_SIZE } from './chat-api.js';
+export { MemberApi } from './member-api.js';
+export {
+  RPC_DEFAULTS,
+  type RpcGatewayOptions,
+  rpcGateway,
+  rpcGateway as default,
+} from './plugin.js';
+export {
+  encodeChatMessage,
+  type RpcFrame,
+  rpcDialect,
+  SYSTEM_SENDER,
+  toChatMessage,
+} from './rpc-dialect.js';
+export { RpcError } from './rpc-error.js';
+export { ensureGlobalWebSocket } from './websocket-shim.js';

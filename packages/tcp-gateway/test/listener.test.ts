@@ -5,8 +5,11 @@ import { createTcpListener } from '../src/index.js';
 import {
   Client,
   createTestRoom,
+  joined,
   left,
+  lengthPrefixed,
   Observer,
+  peerChat,
   recordingLogger,
   said,
   startListener,
@@ -201,26 +204,58 @@ describe('createTcpListener', () => {
     expect(JSON.stringify(above)).not.toContain(secret);
   });
 
-  it('disconnects a client that never reads as too_slow while others get every message', async () => {
-    const room = createTestRoom({ maxBufferedBytes: 64 * 1024 });
-    const { port } = await startListener({ room, dialect: 'line' });
-    const observer = await Observer.join(room);
-    const reader = await Client.connect(port);
-    await reader.read(greeting('user1'));
-    const stalled = await Client.connect(port);
-    stalled.socket.pause();
-    await reader.read('* user2 joined the chat\n');
-    const gone = observer.next(left('user2'), WAIT_MS * 2);
-    const text = 'x'.repeat(3900);
-    let sent = 0;
-    // Rounds of large posts until the stalled client is cut off; the reader keeps up.
-    while (room.has('user2') && sent < 5000) {
-      for (let i = 0; i < 50; i++) void room.post(`${sent++} ${text}`, { sender: 'bot' });
-      await reader.readThrough(`[bot]: ${sent - 1} ${text}\n`);
-    }
-    const event = await gone;
-    expect(event).toMatchObject({ reason: 'too_slow' });
-    await room.post('after', { sender: 'bot' });
-    await reader.readThrough('[bot]: after\n');
+  // A stalled client of each dialect: joined, then never reads again.
+  const stallers = {
+    line: async (client: Client) => {
+      await client.read(greeting('user2'));
+      return 'user2';
+    },
+    at: async (client: Client) => {
+      await client.send('stalled');
+      return 'stalled';
+    },
+    peer: async (client: Client) => {
+      await client.send(lengthPrefixed(peerChat('stalled', 'hi')));
+      return 'stalled';
+    },
+  } as const;
+
+  it.each(['line', 'at', 'peer'] as const)(
+    'disconnects a %s client that never reads as too_slow while others get every message',
+    async (dialect) => {
+      const room = createTestRoom({ maxBufferedBytes: 64 * 1024 });
+      const line = await startListener({ room, dialect: 'line' });
+      const other = await startListener({ room, dialect });
+      const observer = await Observer.join(room);
+      const reader = await Client.connect(line.port);
+      await reader.read(greeting('user1'));
+      const stalled = await Client.connect(other.port);
+      const name = await stallers[dialect](stalled);
+      await observer.seen(joined(name));
+      stalled.socket.pause();
+      const gone = observer.next(left(name), WAIT_MS * 2);
+      const text = 'x'.repeat(3900);
+      let sent = 0;
+      // Rounds of large posts until the stalled client is cut off; the reader keeps up.
+      while (room.has(name) && sent < 5000) {
+        for (let i = 0; i < 50; i++) void room.post(`${sent++} ${text}`, { sender: 'bot' });
+        await reader.readThrough(`[bot]: ${sent - 1} ${text}\n`);
+      }
+      const event = await gone;
+      expect(event).toMatchObject({ reason: 'too_slow' });
+      expect(room.stats.drops.too_slow).toBe(1);
+      await room.post('after', { sender: 'bot' });
+      await reader.readThrough('[bot]: after\n');
+    },
+  );
+
+  it('takes the name deadline from the shared gate when none is given', async () => {
+    const room = createTestRoom();
+    const gate = new ConnectionGate({ nameTimeoutMs: 100 });
+    const { port } = await startListener({ room, dialect: 'at', gate });
+    const silent = await Client.connect(port);
+    await silent.read('[ERROR] No username received');
+    await silent.waitClosed();
+    await waitFor(() => gate.open === 0, 'the gate slot to be released');
   });
 });

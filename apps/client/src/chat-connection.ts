@@ -1,0 +1,54 @@
+/** Something to show the user, as every transport reports it. */
+export type ChatEvent =
+  | {
+      kind: 'message';
+      from: string;
+      text: string;
+      /** Private messages: the recipient. */
+      to?: string;
+      /** Sent by you (an echo or a private receipt). */
+      self: boolean;
+      /** Replayed from before you joined. */
+      history?: boolean;
+      /** Posted by a bot or the application. */
+      agent?: boolean;
+    }
+  /** Joins, leaves, renames and other server notices. */
+  | { kind: 'notice'; text: string }
+  | { kind: 'users'; names: string[] }
+  | { kind: 'error'; text: string };
+
+/** What joining told us. */
+export interface Welcome {
+  /** The name we got (the server may normalise it). */
+  name: string;
+  /** Everyone in the room, us included. */
+  users: string[];
+}
+
+export interface ConnectionHandlers {
+  /** Every event after `join` resolved, in the server's order. */
+  onEvent(event: ChatEvent): void;
+  /** The connection ended without `leave()` or `close()`: the server went away or dropped us. */
+  onClose(reason: string): void;
+}
+
+/** The server refused the name; the connection is closed, a new one may try another name. */
+export class JoinRefusedError extends Error {
+  override readonly name = 'JoinRefusedError';
+}
+
+/**
+ * One chat connection over some transport. `join` once; then `send` lines as the user typed
+ * them (text, `@name text`, `/users`, `/nick x`…): each transport has the server parse them,
+ * and replies and errors come back as events (or as a rejection of `send`). `leave` says
+ * goodbye and closes; `close` just closes. Neither reports `onClose`.
+ */
+export interface ChatConnection {
+  readonly transport: 'rpc' | 'ws' | 'tcp';
+  /** Rejects JoinRefusedError (name refused) or Error (could not connect). */
+  join(name: string): Promise<Welcome>;
+  send(line: string): Promise<void>;
+  leave(): Promise<void>;
+  close(): void;
+}

@@ -1,0 +1,114 @@
+import {
+  type ChatClient,
+  type ChatMessage,
+  connectChat,
+  type InputResult,
+} from '@chatgate/rpc-gateway/client';
+import {
+  type ChatConnection,
+  type ChatEvent,
+  type ConnectionHandlers,
+  JoinRefusedError,
+  type Welcome,
+} from '../chat-connection.js';
+import { EventGate } from './event-gate.js';
+
+const NAME_REFUSALS = new Set(['name_taken', 'name_invalid', 'name_reserved']);
+
+/** Cap'n Web RPC: the capability API (`connect`), lines through `input()`. */
+export class RpcConnection implements ChatConnection {
+  readonly transport = 'rpc' as const;
+  #client: ChatClient | undefined;
+  #ending = false;
+  readonly #events: EventGate;
+
+  constructor(
+    private readonly url: string,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.#events = new EventGate(handlers.onEvent);
+  }
+
+  async join(name: string): Promise<Welcome> {
+    try {
+      this.#client = await connectChat(this.url, {
+        name,
+        onMessage: (message) => this.#events.emit(this.#toEvent(message)),
+        onClose: (error) => this.#lost(error),
+      });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const message = err instanceof Error ? err.message : String(err);
+      if (typeof code === 'string' && NAME_REFUSALS.has(code)) throw new JoinRefusedError(message);
+      throw new Error(`could not join at ${this.url}: ${message}`);
+    }
+    this.#events.open();
+    return { name: this.#client.name, users: this.#client.usersAtJoin };
+  }
+
+  async send(line: string): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) throw new Error('not joined');
+    const result = await client.input(line);
+    for (const event of this.#replyEvents(result)) this.#events.emit(event);
+  }
+
+  async leave(): Promise<void> {
+    this.#ending = true;
+    await this.#client?.leave().catch(() => {});
+    this.close();
+  }
+
+  close(): void {
+    this.#ending = true;
+    this.#client?.close();
+  }
+
+  #lost(error: unknown): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.handlers.onClose(reason);
+  }
+
+  #toEvent(message: ChatMessage): ChatEvent {
+    if (message.type === 'system') return { kind: 'notice', text: message.text };
+    const self = message.username === this.#client?.name;
+    const event: ChatEvent = { kind: 'message', from: message.username, text: message.text, self };
+    if (message.to !== undefined) event.to = message.to;
+    if (message.agent === true) event.agent = true;
+    return event;
+  }
+
+  #replyEvents(result: InputResult): ChatEvent[] {
+    switch (result.kind) {
+      case 'users':
+        return [{ kind: 'users', names: result.names }];
+      case 'people':
+        return [
+          {
+            kind: 'notice',
+            text:
+              result.names.length === 0
+                ? 'nobody else is here'
+                : `people: ${result.names.join(', ')}`,
+          },
+        ];
+      case 'history':
+        return result.messages.map((m) => ({ ...this.#toEvent(m), history: true }) as ChatEvent);
+      case 'help':
+        return result.commands.map((c) => ({
+          kind: 'notice',
+          text: `${c.usage}  ${c.description}`,
+        }));
+      case 'renamed':
+        return [{ kind: 'notice', text: `you are now known as ${result.to}` }];
+      case 'quit':
+        this.close();
+        return [];
+      case 'sent':
+      case 'ignored':
+        return [];
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import { WebSocket } from 'ws';
+import {
+  type ChatConnection,
+  type ChatEvent,
+  type ConnectionHandlers,
+  JoinRefusedError,
+  type Welcome,
+} from '../chat-connection.js';
+import { EventGate } from './event-gate.js';
+
+/** A server without the `welcome` frame (the original group_terminal) is joined after this. */
+const WELCOME_WAIT_MS = 500;
+/** How long `leave()` waits for the server to close after `/quit`. */
+const LEAVE_WAIT_MS = 2000;
+
+type Frame = Record<string, unknown>;
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * The WebSocket JSON protocol (group_terminal's, extended by chatgate's ws gateway): connect
+ * with `{"type":"connect","username"}`, lines go as `chat_message` content for the server to
+ * parse. Frame types we do not know are ignored, as the original client does.
+ */
+export class WsConnection implements ChatConnection {
+  readonly transport = 'ws' as const;
+  #socket: WebSocket | undefined;
+  #name = '';
+  #joined = false;
+  #ending = false;
+  #bye: string | undefined;
+  readonly #events: EventGate;
+
+  constructor(
+    private readonly url: string,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.#events = new EventGate(handlers.onEvent);
+  }
+
+  join(name: string): Promise<Welcome> {
+    this.#name = name;
+    return new Promise<Welcome>((resolve, reject) => {
+      const socket = new WebSocket(this.url);
+      this.#socket = socket;
+      let settled = false;
+      let welcomeTimer: NodeJS.Timeout | undefined;
+      const finish = (error: Error | undefined, welcome?: Welcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(welcomeTimer);
+        if (error !== undefined) {
+          this.#ending = true;
+          socket.terminate();
+          reject(error);
+          return;
+        }
+        this.#joined = true;
+        this.#events.open();
+        resolve(welcome!);
+      };
+      socket.on('error', (err) => {
+        if (!settled) finish(new Error(`could not join at ${this.url}: ${err.message}`));
+      });
+      socket.on('open', () => {
+        socket.send(JSON.stringify({ type: 'connect', username: name }));
+      });
+      socket.on('close', (code) => {
+        if (!settled) {
+          finish(new Error(`the server closed the connection while joining (${code})`));
+          return;
+        }
+        if (this.#ending) return;
+        this.#ending = true;
+        this.handlers.onClose(this.#bye ?? `the server closed the connection (${code})`);
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        let frame: Frame;
+        try {
+          const value: unknown = JSON.parse(data.toString());
+          if (typeof value !== 'object' || value === null) return;
+          frame = value as Frame;
+        } catch {
+          return;
+        }
+        if (settled) {
+          this.#onFrame(frame);
+          return;
+        }
+        switch (frame.type) {
+          case 'connect_response':
+          case 'login_response':
+            if (frame.success === true) {
+              welcomeTimer = setTimeout(
+                () => finish(undefined, { name: this.#name, users: [this.#name] }),
+                WELCOME_WAIT_MS,
+              );
+            } else {
+              finish(new JoinRefusedError(str(frame.message) ?? 'the server refused the name'));
+            }
+            return;
+          case 'welcome': {
+            this.#name = str(frame.name) ?? this.#name;
+            const users = Array.isArray(frame.users) ? frame.users.map(String) : [this.#name];
+            finish(undefined, { name: this.#name, users });
+            return;
+          }
+          default:
+            this.#onFrame(frame);
+        }
+      });
+    });
+  }
+
+  send(line: string): Promise<void> {
+    const socket = this.#socket;
+    if (socket === undefined || !this.#joined || socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new Error('not connected'));
+    }
+    socket.send(JSON.stringify({ type: 'chat_message', content: line }));
+    return Promise.resolve();
+  }
+
+  async leave(): Promise<void> {
+    const socket = this.#socket;
+    this.#ending = true;
+    if (socket === undefined || socket.readyState !== WebSocket.OPEN) return;
+    const closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, LEAVE_WAIT_MS);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    socket.send(JSON.stringify({ type: 'chat_message', content: '/quit' }));
+    await closed;
+    this.close();
+  }
+
+  close(): void {
+    this.#ending = true;
+    const socket = this.#socket;
+    if (socket === undefined || socket.readyState === WebSocket.CLOSED) return;
+    socket.close(1000);
+  }
+
+  #onFrame(frame: Frame): void {
+    const event = this.#toEvent(frame);
+    if (event !== undefined) this.#events.emit(event);
+  }
+
+  #toEvent(frame: Frame): ChatEvent | undefined {
+    switch (frame.type) {
+      case 'chat_message': {
+        const from = str(frame.sender) ?? '?';
+        const event: ChatEvent = {
+          kind: 'message',
+          from,
+          text: str(frame.content) ?? '',
+          self: from === this.#name,
+        };
+        const to = str(frame.to);
+        if (to !== undefined) event.to = to;
+        if (frame.history === true) event.history = true;
+        if (frame.agent === true) event.agent = true;
+        return event;
+      }
+      case 'join':
+        return { kind: 'notice', text: `${str(frame.name)} joined the chat` };
+      case 'leave':
+        return { kind: 'notice', text: `${str(frame.name)} left the chat` };
+      case 'rename': {
+        const from = str(frame.from);
+        const to = str(frame.to) ?? '?';
+        if (from === this.#name) {
+          this.#name = to;
+          return { kind: 'notice', text: `you are now known as ${to}` };
+        }
+        return { kind: 'notice', text: `${from} is now known as ${to}` };
+      }
+      case 'users':
+        return { kind: 'users', names: Array.isArray(frame.users) ? frame.users.map(String) : [] };
+      case 'people': {
+        const names = Array.isArray(frame.users) ? frame.users.map(String) : [];
+        return {
+          kind: 'notice',
+          text: names.length === 0 ? 'nobody else is here' : `people: ${names.join(', ')}`,
+        };
+      }
+      case 'history':
+        if (Array.isArray(frame.messages)) {
+          for (const message of frame.messages) {
+            if (typeof message === 'object' && message !== null) {
+              this.#onFrame({ ...(message as Frame), type: 'chat_message', history: true });
+            }
+          }
+        }
+        return undefined;
+      case 'help':
+        if (Array.isArray(frame.commands)) {
+          for (const command of frame.commands as Frame[]) {
+            this.#events.emit({
+              kind: 'notice',
+              text: `${str(command?.usage)}  ${str(command?.description)}`,
+            });
+          }
+        }
+        return undefined;
+      case 'error':
+        return { kind: 'error', text: str(frame.message) ?? 'error' };
+      case 'bye':
+        this.#bye = str(frame.message);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { renderEvent, renderHelp, renderWelcome, stripControls } from '../src/render.js';
+
+const plain = { color: false };
+const color = { color: true };
+
+describe('renderEvent', () => {
+  it('renders each kind of event as one line', () => {
+    expect(renderEvent({ kind: 'message', from: 'bob', text: 'hi', self: false }, plain)).toBe(
+      '[bob]: hi',
+    );
+    expect(renderEvent({ kind: 'message', from: 'me', text: 'hi', self: true }, plain)).toBe(
+      '[me]: hi',
+    );
+    expect(
+      renderEvent({ kind: 'message', from: 'bob', to: 'me', text: 'psst', self: false }, plain),
+    ).toBe('[bob -> you]: psst');
+    expect(
+      renderEvent({ kind: 'message', from: 'me', to: 'bob', text: 'psst', self: true }, plain),
+    ).toBe('[you -> bob]: psst');
+    expect(
+      renderEvent({ kind: 'message', from: 'ops', text: 'up', self: false, agent: true }, plain),
+    ).toBe('[ops (bot)]: up');
+    expect(
+      renderEvent({ kind: 'message', from: 'bob', text: 'old', self: false, history: true }, plain),
+    ).toBe('[history] [bob]: old');
+    expect(renderEvent({ kind: 'notice', text: 'bob joined the chat' }, plain)).toBe(
+      '* bob joined the chat',
+    );
+    expect(renderEvent({ kind: 'users', names: ['a', 'b'] }, plain)).toBe('* online (2): a, b');
+    expect(renderEvent({ kind: 'error', text: 'nope' }, plain)).toBe('* error: nope');
+  });
+
+  it('colours only when asked', () => {
+    const line = renderEvent({ kind: 'error', text: 'nope' }, color);
+    expect(line).toBe('\x1b[31m* error: nope\x1b[0m');
+    expect(renderEvent({ kind: 'error', text: 'nope' }, plain)).not.toContain('\x1b');
+  });
+
+  it("never passes the server's escape sequences or control characters through", () => {
+    const line = renderEvent(
+      { kind: 'message', from: 'e\x1b[2Jvil', text: 'a\x1b]0;title\x07b\rc\x9bd', self: false },
+      plain,
+    );
+    expect(line).toBe('[evil]: abcd');
+    expect(stripControls('tab\tstays')).toBe('tab\tstays');
+  });
+});
+
+describe('renderWelcome and renderHelp', () => {
+  it('shows the welcome and who is online', () => {
+    expect(renderWelcome({ name: 'alice', users: ['bob', 'alice'] }, plain)).toEqual([
+      '* Welcome to the chat, alice!',
+      '* online (2): bob, alice',
+    ]);
+  });
+
+  it('lists the commands', () => {
+    const help = renderHelp(plain).join('\n');
+    for (const command of ['@NAME text', '/users', '/help', '/quit']) {
+      expect(help).toContain(command);
+    }
+  });
+});

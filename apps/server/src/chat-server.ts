@@ -1,0 +1,84 @@
+import type { MessageHandler } from '@chatgate/core';
+import type { Logger as PinoLogger } from 'pino';
+import { type Config, defaultConfig } from './config.js';
+import { createLogger } from './observability.js';
+import { type BoundPorts, Chatgate } from './server.js';
+
+export interface ChatServerOptions {
+  host?: string;
+  /** HTTP port for browsers, WebSocket (/ws, /ws/:username) and RPC; 0 picks a free one. */
+  port?: number;
+  /** Raw TCP listeners are off unless given a port. */
+  linePort?: number;
+  atPort?: number;
+  peerPort?: number;
+  /** Any other setting of the combined server (rate limits, caps…). */
+  config?: Partial<Omit<Config, 'ports' | 'host'>>;
+  /** A pino logger; defaults to JSON on stdout at `warn`. */
+  logger?: PinoLogger;
+}
+
+/**
+ * The group_terminal `ChatServer` shape for people coming from it: construct, add handlers,
+ * `start()`, speak with `post()`, and `join()` until it stops.
+ */
+export class ChatServer {
+  private readonly server: Chatgate;
+  private started: Promise<BoundPorts> | undefined;
+  private stopped: Promise<void> | undefined;
+  private resolveStopped!: () => void;
+  private readonly whenStopped: Promise<void>;
+
+  constructor(options: ChatServerOptions = {}) {
+    const base = defaultConfig();
+    const config: Config = {
+      ...base,
+      logLevel: 'warn',
+      ...options.config,
+      host: options.host ?? base.host,
+      ports: {
+        http: options.port ?? 8723,
+        gt: null,
+        line: options.linePort ?? null,
+        at: options.atPort ?? null,
+        peer: options.peerPort ?? null,
+      },
+    };
+    this.server = new Chatgate(config, options.logger ?? createLogger(config.logLevel));
+    this.whenStopped = new Promise((resolve) => {
+      this.resolveStopped = resolve;
+    });
+  }
+
+  /** The room, for anything beyond this facade. */
+  get room() {
+    return this.server.room;
+  }
+
+  /** `fn(content, username, event)` for each public chat message, in order, awaited. */
+  addHandler(handler: MessageHandler): () => void {
+    return this.server.room.addHandler(handler);
+  }
+
+  /** Speaks into the room; agent posts (the default) never reach handlers. */
+  post(content: string, options: { sender?: string; agent?: boolean } = {}): Promise<void> {
+    return this.server.room.post(content, { sender: options.sender ?? 'agent', ...options });
+  }
+
+  /** Resolves with the bound ports once every listener is listening. */
+  start(): Promise<BoundPorts> {
+    this.started ??= this.server.start();
+    return this.started;
+  }
+
+  /** Graceful stop: clients are told, WebSockets close with 1001, handlers drain. */
+  stop(): Promise<void> {
+    this.stopped ??= this.server.stop().finally(() => this.resolveStopped());
+    return this.stopped;
+  }
+
+  /** Resolves when the server has stopped. */
+  join(): Promise<void> {
+    return this.whenStopped;
+  }
+}

@@ -1,0 +1,295 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from '@chatgate/core';
+
+/** A listener port: a number (0 picks a free one) or null when the listener is off. */
+export type Port = number | null;
+
+export interface Config {
+  host: string;
+  room: string;
+  ports: { http: Port; gt: Port; line: Port; at: Port; peer: Port };
+  maxConnections: number;
+  maxPerAddress: number;
+  nameTimeoutMs: number;
+  rateBurst: number;
+  ratePerSecond: number;
+  maxTextChars: number;
+  historySize: number;
+  maxBufferedBytes: number;
+  maxPayloadBytes: number;
+  heartbeatMs: number;
+  drainTimeoutMs: number;
+  logLevel: string;
+}
+
+type Kind = 'port' | 'int' | 'string' | 'level';
+
+interface Option {
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string;
+  help: string;
+  set: (config: Config, value: never) => void;
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Every setting: one flag, one environment variable, one default, one line of help. */
+export const OPTIONS: Option[] = [
+  opt('host', 'string', '127.0.0.1', 'bind address for every listener', (c, v: string) => {
+    c.host = v;
+  }),
+  opt(
+    'http-port',
+    'port',
+    '8080',
+    'HTTP: browser page, WebSocket /ws, RPC /rpc/ws, /metrics',
+    (c, v: Port) => {
+      c.ports.http = v;
+    },
+  ),
+  opt(
+    'gt-port',
+    'port',
+    '8723',
+    "plain HTTP listener on group_terminal's default port",
+    (c, v: Port) => {
+      c.ports.gt = v;
+    },
+  ),
+  opt('line-port', 'port', '2323', 'line dialect over TCP (nc, telnet)', (c, v: Port) => {
+    c.ports.line = v;
+  }),
+  opt('at-port', 'port', '12345', 'at dialect over TCP (cli-chat-room clients)', (c, v: Port) => {
+    c.ports.at = v;
+  }),
+  opt('peer-port', 'port', '9000', 'peer dialect over TCP (lab3 GroupPeer)', (c, v: Port) => {
+    c.ports.peer = v;
+  }),
+  opt('room', 'string', 'main', 'room name', (c, v: string) => {
+    c.room = v;
+  }),
+  opt(
+    'max-connections',
+    'int',
+    String(DEFAULT_CONNECTION_LIMITS.maxConnections),
+    'connections open at once, all listeners',
+    (c, v: number) => {
+      c.maxConnections = v;
+    },
+  ),
+  opt(
+    'max-per-address',
+    'int',
+    String(DEFAULT_CONNECTION_LIMITS.maxPerAddress),
+    'connections open at once from one address',
+    (c, v: number) => {
+      c.maxPerAddress = v;
+    },
+  ),
+  opt(
+    'name-timeout-ms',
+    'int',
+    String(DEFAULT_CONNECTION_LIMITS.nameTimeoutMs),
+    'close a client that has not sent a name by then',
+    (c, v: number) => {
+      c.nameTimeoutMs = v;
+    },
+  ),
+  opt(
+    'rate-burst',
+    'int',
+    String(DEFAULT_LIMITS.rateBurst),
+    'messages a member may send at once',
+    (c, v: number) => {
+      c.rateBurst = v;
+    },
+  ),
+  opt(
+    'rate-per-second',
+    'int',
+    String(DEFAULT_LIMITS.ratePerSecond),
+    'messages per second a member may keep sending',
+    (c, v: number) => {
+      c.ratePerSecond = v;
+    },
+  ),
+  opt(
+    'max-text-chars',
+    'int',
+    String(DEFAULT_LIMITS.maxTextChars),
+    'longest message, in characters',
+    (c, v: number) => {
+      c.maxTextChars = v;
+    },
+  ),
+  opt(
+    'history-size',
+    'int',
+    String(DEFAULT_LIMITS.historySize),
+    'public messages kept for /history and replay',
+    (c, v: number) => {
+      c.historySize = v;
+    },
+  ),
+  opt(
+    'max-buffered-bytes',
+    'int',
+    String(DEFAULT_LIMITS.maxBufferedBytes),
+    'unsent output before a client is dropped as too slow',
+    (c, v: number) => {
+      c.maxBufferedBytes = v;
+    },
+  ),
+  opt(
+    'max-payload-bytes',
+    'int',
+    '65536',
+    'largest WebSocket/RPC message accepted',
+    (c, v: number) => {
+      c.maxPayloadBytes = v;
+    },
+  ),
+  opt(
+    'heartbeat-ms',
+    'int',
+    '30000',
+    'WebSocket ping interval; a peer that misses one is dropped',
+    (c, v: number) => {
+      c.heartbeatMs = v;
+    },
+  ),
+  opt(
+    'drain-timeout-ms',
+    'int',
+    '10000',
+    'on SIGTERM/SIGINT, how long to drain before exiting',
+    (c, v: number) => {
+      c.drainTimeoutMs = v;
+    },
+  ),
+  opt('log-level', 'level', 'info', LEVELS.join('|'), (c, v: string) => {
+    c.logLevel = v;
+  }),
+];
+
+function opt<T>(
+  flag: string,
+  kind: Kind,
+  fallback: string,
+  help: string,
+  set: (config: Config, value: T) => void,
+): Option {
+  const env = `CHATGATE_${flag.toUpperCase().replaceAll('-', '_')}`;
+  return { flag, env, kind, default: fallback, help, set: set as Option['set'] };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function parseValue(option: Option, raw: string, source: string): unknown {
+  switch (option.kind) {
+    case 'string':
+      if (raw.length === 0) throw new ConfigError(`${source} must not be empty`);
+      return raw;
+    case 'level':
+      if (!LEVELS.includes(raw)) {
+        throw new ConfigError(`${source} must be one of ${LEVELS.join(', ')} (got '${raw}')`);
+      }
+      return raw;
+    case 'port': {
+      if (raw === 'off' || raw === 'false' || raw === 'none') return null;
+      const port = Number(raw);
+      if (!/^\d+$/.test(raw) || port > 65535) {
+        throw new ConfigError(`${source} must be a port 0-65535 or 'off' (got '${raw}')`);
+      }
+      return port;
+    }
+    case 'int': {
+      const value = Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 0) {
+        throw new ConfigError(`${source} must be a whole number >= 0 (got '${raw}')`);
+      }
+      return value;
+    }
+  }
+}
+
+export function defaultConfig(): Config {
+  return loadConfig([], {});
+}
+
+/**
+ * Flags win over environment variables, which win over defaults. Throws ConfigError with a
+ * one-line message for anything unknown or malformed.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const config = {
+    ports: {},
+  } as Config;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries([
+        ...OPTIONS.map((o) => [o.flag, { type: 'string' as const }]),
+        ['help', { type: 'boolean' as const, short: 'h' }],
+        ['version', { type: 'boolean' as const, short: 'v' }],
+      ]),
+    });
+  } catch (err) {
+    // Keep node's first sentence ("Unknown option '--x'"), drop its advice about positionals.
+    throw new ConfigError((err as Error).message.split(/\.\s|\n/)[0]!);
+  }
+  for (const option of OPTIONS) {
+    const flagValue = parsed.values[option.flag];
+    const envValue = env[option.env];
+    const [raw, source] =
+      typeof flagValue === 'string'
+        ? [flagValue, `--${option.flag}`]
+        : envValue !== undefined && envValue !== ''
+          ? [envValue, option.env]
+          : [option.default, `default of --${option.flag}`];
+    option.set(config, parseValue(option, raw, source) as never);
+  }
+  if (config.maxPerAddress < 1 || config.maxConnections < 1) {
+    throw new ConfigError('--max-connections and --max-per-address must be at least 1');
+  }
+  if (config.ratePerSecond < 1 || config.rateBurst < 1) {
+    throw new ConfigError('--rate-burst and --rate-per-second must be at least 1');
+  }
+  return config;
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+export function wantsVersion(argv: string[]): boolean {
+  return argv.includes('--version') || argv.includes('-v');
+}
+
+export function helpText(): string {
+  const rows = OPTIONS.map((o) => {
+    const left = `  --${o.flag} ${o.kind === 'port' ? 'PORT|off' : o.kind === 'int' ? 'N' : 'VALUE'}`;
+    return `${left.padEnd(34)}${o.help}\n${''.padEnd(34)}env ${o.env}, default ${o.default}`;
+  });
+  return [
+    'Usage: chatgate [options]',
+    '',
+    "Serves one chat room to every client style: browsers and WebSocket clients, Cap'n Web",
+    'RPC programs, nc/telnet (line), cli-chat-room (at) and lab3 GroupPeer (peer) clients.',
+    '',
+    'Options (flags override environment variables):',
+    ...rows,
+    '  -h, --help                      show this help',
+    '  -v, --version                   print the version',
+    '',
+    'Endpoints on the HTTP ports: / (browser), /ws, /ws/:username, /rpc/ws, POST /rpc,',
+    '/healthz, /readyz, /metrics.',
+  ].join('\n');
+}

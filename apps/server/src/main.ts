@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { ConfigError, helpText, loadConfig, wantsHelp, wantsVersion } from './config.js';
+import { createLogger } from './observability.js';
+import { Chatgate, ListenError } from './server.js';
+import { handleShutdownSignals } from './signals.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`chatgate: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if (wantsVersion(argv)) {
+    process.stdout.write(`chatgate ${version()}\n`);
+    return;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`${err.message} (see --help)`);
+    throw err;
+  }
+
+  // A closed stdout (say, piped into `head`) must not take the server down with it.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  const log = createLogger(config.logLevel);
+  const server = new Chatgate(config, log);
+  let ports: Awaited<ReturnType<Chatgate['start']>>;
+  try {
+    ports = await server.start();
+  } catch (err) {
+    if (err instanceof ListenError) {
+      process.stderr.write(`chatgate: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  // The readiness line is a contract (tests and the bench parse it): print it at any level.
+  if (log.isLevelEnabled('info')) log.info({ ports }, 'listening');
+  else
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: Date.now(), msg: 'listening', ports })}\n`,
+    );
+
+  handleShutdownSignals(
+    process,
+    (signal) => {
+      log.info({ signal }, 'shutting down');
+      return server.stop().catch((err) => {
+        log.error({ err }, 'shutdown failed');
+        throw err;
+      });
+    },
+    (code) => process.exit(code),
+    (message) => process.stderr.write(`chatgate: ${message}\n`),
+  );
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`chatgate: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

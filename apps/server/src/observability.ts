@@ -1,0 +1,116 @@
+import type { ConnectionGate, Room } from '@chatgate/core';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+/** Root logger: JSON lines on stdout, pretty when stdout is a terminal. */
+export function createLogger(
+  level: string,
+  stream: NodeJS.WritableStream = process.stdout,
+): PinoLogger {
+  const options = { level, base: { pid: process.pid } };
+  if ((stream as NodeJS.WriteStream).isTTY) {
+    return pino(options, pretty({ colorize: true, destination: stream as NodeJS.WriteStream }));
+  }
+  return pino(options, stream);
+}
+
+/**
+ * Prometheus metrics read from the room and the connection gate at scrape time, so the hot
+ * path only bumps plain integers.
+ */
+export function createMetrics(room: Room, gate: ConnectionGate): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+
+  new Gauge({
+    name: 'chatgate_connections',
+    help: 'Open connections by transport and dialect',
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [transport, open] of Object.entries(gate.openByTransport())) {
+        this.set({ transport }, open);
+      }
+    },
+  });
+  new Gauge({
+    name: 'chatgate_room_members',
+    help: 'Members in the room',
+    registers: [registry],
+    collect() {
+      this.set(room.size);
+    },
+  });
+  new Gauge({
+    name: 'chatgate_handler_backlog',
+    help: 'Public messages waiting for or in handler dispatch',
+    registers: [registry],
+    collect() {
+      this.set(room.handlerBacklog);
+    },
+  });
+  monotonic(
+    registry,
+    'chatgate_messages_in_total',
+    'Messages accepted from members and posts',
+    () => room.stats.messagesIn,
+  );
+  monotonic(
+    registry,
+    'chatgate_messages_out_total',
+    'Frames delivered to members',
+    () => room.stats.deliveries,
+  );
+
+  const dropsSeen = new Map<string, number>();
+  new Counter({
+    name: 'chatgate_drops_total',
+    help: 'Refused or lost work by reason (rate_limited, too_long, too_slow, flooding)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, total] of Object.entries(room.stats.drops)) {
+        const delta = total - (dropsSeen.get(reason) ?? 0);
+        if (delta > 0) this.inc({ reason }, delta);
+        dropsSeen.set(reason, total);
+      }
+    },
+  });
+  return registry;
+}
+
+function monotonic(registry: Registry, name: string, help: string, read: () => number): void {
+  let seen = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const total = read();
+      if (total > seen) this.inc(total - seen);
+      seen = total;
+    },
+  });
+}
+
+/** /healthz (alive), /readyz (503 while draining) and, given a registry, /metrics. */
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  isDraining: () => boolean,
+  registry: Registry | null,
+): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (isDraining()) return reply.code(503).send({ status: 'draining' });
+    return { status: 'ready' };
+  });
+  if (registry !== null) {
+    app.get('/metrics', async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  }
+}

@@ -1,0 +1,184 @@
+import type { AddressInfo } from 'node:net';
+import { ConnectionGate, type Logger, Room } from '@chatgate/core';
+import { rpcGateway } from '@chatgate/rpc-gateway';
+import { createTcpListener, type TcpListener } from '@chatgate/tcp-gateway';
+import { wsGateway } from '@chatgate/ws-gateway';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from './config.js';
+import { createMetrics, registerOpsRoutes } from './observability.js';
+
+export type ListenerName = keyof Config['ports'];
+
+/** The ports actually bound, by listener (absent when off). */
+export type BoundPorts = Partial<Record<ListenerName, number>>;
+
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
+const TCP_DIALECTS = ['line', 'at', 'peer'] as const;
+
+/**
+ * The combined server: one room, one connection gate, every listener. `start` binds every
+ * listener that is on; `stop` drains: readiness 503, stop accepting, tell every client,
+ * close, wait for handlers up to the drain timeout.
+ */
+export class Chatgate {
+  readonly room: Room;
+  readonly gate: ConnectionGate;
+  readonly metrics: Registry;
+  private readonly apps: Array<{ name: ListenerName; app: FastifyInstance }> = [];
+  private readonly tcp: Array<{ name: ListenerName; listener: TcpListener }> = [];
+  private draining = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    readonly log: PinoLogger,
+  ) {
+    this.room = new Room({
+      name: config.room,
+      logger: log as unknown as Logger,
+      limits: {
+        rateBurst: config.rateBurst,
+        ratePerSecond: config.ratePerSecond,
+        maxTextChars: config.maxTextChars,
+        historySize: config.historySize,
+        maxBufferedBytes: config.maxBufferedBytes,
+      },
+    });
+    this.gate = new ConnectionGate({
+      maxConnections: config.maxConnections,
+      maxPerAddress: config.maxPerAddress,
+      nameTimeoutMs: config.nameTimeoutMs,
+    });
+    this.metrics = createMetrics(this.room, this.gate);
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  async start(): Promise<BoundPorts> {
+    const ports: BoundPorts = {};
+    try {
+      for (const name of ['http', 'gt'] as const) {
+        const port = this.config.ports[name];
+        if (port === null) continue;
+        const app = await this.createHttpApp(name === 'http');
+        this.apps.push({ name, app });
+        ports[name] = await this.bind(name, port, async () => {
+          await app.listen({ host: this.config.host, port });
+          return app.server.address() as AddressInfo;
+        });
+      }
+      for (const dialect of TCP_DIALECTS) {
+        const port = this.config.ports[dialect];
+        if (port === null) continue;
+        const listener = createTcpListener({
+          room: this.room,
+          dialect,
+          host: this.config.host,
+          port,
+          gate: this.gate,
+          logger: this.log as unknown as Logger,
+        });
+        this.tcp.push({ name: dialect, listener });
+        ports[dialect] = await this.bind(dialect, port, () => listener.listen());
+      }
+    } catch (err) {
+      await this.closeListeners();
+      throw err;
+    }
+    return ports;
+  }
+
+  /** Graceful stop; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    this.log.info('draining');
+    // Stop accepting first, so nobody joins while the room empties.
+    for (const { app } of this.apps) app.server.close();
+    await Promise.all(this.tcp.map(({ listener }) => listener.close()));
+    await this.room.close('shutdown');
+    const handlersDone = await Promise.race([
+      this.room.handlersIdle().then(() => true),
+      new Promise<false>((resolve) =>
+        setTimeout(resolve, this.config.drainTimeoutMs, false).unref(),
+      ),
+    ]);
+    if (!handlersDone) this.log.warn({ backlog: this.room.handlerBacklog }, 'drain timed out');
+    await this.closeListeners();
+    this.log.info('stopped');
+  }
+
+  private async closeListeners(): Promise<void> {
+    await Promise.all([
+      ...this.apps.map(({ app }) => app.close()),
+      ...this.tcp.map(({ listener }) => listener.close()),
+    ]);
+  }
+
+  private async bind(
+    name: ListenerName,
+    port: number,
+    listen: () => Promise<AddressInfo>,
+  ): Promise<number> {
+    try {
+      return (await listen()).port;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EADDRINUSE'
+          ? 'address already in use'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'EADDRNOTAVAIL'
+              ? 'address not available'
+              : (err as Error).message;
+      throw new ListenError(`cannot listen on ${this.config.host}:${port} (${name}): ${why}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private async createHttpApp(withMetrics: boolean): Promise<FastifyInstance> {
+    const app = Fastify({
+      loggerInstance: this.log.child({
+        listener: withMetrics ? 'http' : 'gt',
+      }) as unknown as FastifyBaseLogger,
+      // Connection logs come from the gateways; per-request lines would only repeat them.
+      logController: new LogController({ disableRequestLogging: true }),
+      // Browsers keep idle connections open; do not let them hold up shutdown.
+      forceCloseConnections: 'idle',
+    });
+    await app.register(websocket, {
+      // ws refuses an over-size message (1009) before buffering it whole.
+      options: { maxPayload: this.config.maxPayloadBytes },
+      // A client's protocol error (bad UTF-8, over-size) is not a server bug.
+      errorHandler: (err, socket) => {
+        const fromClient = String((err as NodeJS.ErrnoException).code ?? '').startsWith('WS_ERR_');
+        if (fromClient) app.log.warn({ err: err.message }, 'websocket client error');
+        else app.log.error({ err }, 'websocket handler failed');
+        socket.terminate();
+      },
+    });
+    const shared = { room: this.room, gate: this.gate, logger: this.log as unknown as Logger };
+    await app.register(wsGateway, {
+      ...shared,
+      maxPayloadBytes: this.config.maxPayloadBytes,
+      heartbeatMs: this.config.heartbeatMs,
+    });
+    await app.register(rpcGateway, shared);
+    registerOpsRoutes(app, () => this.draining, withMetrics ? this.metrics : null);
+    return app;
+  }
+}

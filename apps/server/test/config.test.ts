@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, helpText, loadConfig, OPTIONS } from '../src/config.js';
+
+describe('config > defaults', () => {
+  it('serves every listener on the documented ports at 127.0.0.1', () => {
+    const config = defaultConfig();
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.ports).toEqual({ http: 8080, gt: 8723, line: 2323, at: 12345, peer: 9000 });
+    expect(config).toMatchObject({
+      maxConnections: 10_000,
+      maxPerAddress: 64,
+      nameTimeoutMs: 30_000,
+      rateBurst: 20,
+      ratePerSecond: 10,
+      maxTextChars: 4000,
+      historySize: 100,
+      maxBufferedBytes: 1024 * 1024,
+      maxPayloadBytes: 65536,
+      logLevel: 'info',
+    });
+  });
+});
+
+describe('config > flags and environment', () => {
+  it('moves and turns off listeners by flag', () => {
+    const config = loadConfig(['--http-port', '0', '--line-port=off', '--at-port', '4000'], {});
+    expect(config.ports).toMatchObject({ http: 0, line: null, at: 4000 });
+  });
+
+  it('reads CHATGATE_* environment variables, and flags win over them', () => {
+    const env = { CHATGATE_PEER_PORT: 'off', CHATGATE_HOST: '::1', CHATGATE_RATE_BURST: '5' };
+    expect(loadConfig([], env)).toMatchObject({ host: '::1', rateBurst: 5, ports: { peer: null } });
+    expect(loadConfig(['--rate-burst', '7'], env).rateBurst).toBe(7);
+  });
+
+  it.each([
+    [['--http-port', '70000'], /--http-port must be a port 0-65535 or 'off'/],
+    [['--http-port', 'abc'], /--http-port must be a port/],
+    [['--max-connections=-1'], /--max-connections must be a whole number/],
+    [['--max-per-address', '0'], /at least 1/],
+    [['--log-level', 'loud'], /--log-level must be one of/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['extra'], /Unexpected argument 'extra'/],
+  ])('refuses %j with a one-line ConfigError', (argv, message) => {
+    let error: unknown;
+    try {
+      loadConfig(argv, {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('names the environment variable in errors that come from it', () => {
+    expect(() => loadConfig([], { CHATGATE_LINE_PORT: 'x' })).toThrow(/CHATGATE_LINE_PORT/);
+  });
+});
+
+describe('config > --help', () => {
+  it('lists every flag with its environment variable and default', () => {
+    const help = helpText();
+    for (const option of OPTIONS) {
+      expect(help).toContain(`--${option.flag}`);
+      expect(help).toContain(`env ${option.env}, default ${option.default}`);
+    }
+  });
+});

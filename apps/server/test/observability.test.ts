@@ -1,0 +1,47 @@
+import { ConnectionGate, Room } from '@chatgate/core';
+import Fastify from 'fastify';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createMetrics, registerOpsRoutes } from '../src/observability.js';
+
+describe('ops routes', () => {
+  it('/readyz answers 503 while draining and /healthz stays 200', async () => {
+    let draining = false;
+    const app = Fastify();
+    onTestFinished(() => app.close());
+    registerOpsRoutes(app, () => draining, null);
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    draining = true;
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'draining' });
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    expect((await app.inject('/metrics')).statusCode).toBe(404);
+  });
+
+  it('/metrics reports drops by reason and the handler backlog from the room', async () => {
+    const room = new Room({ limits: { maxTextChars: 3 } });
+    const gate = new ConnectionGate();
+    const app = Fastify();
+    onTestFinished(() => app.close());
+    registerOpsRoutes(app, () => false, createMetrics(room, gate));
+    await expect(room.post('too long')).rejects.toMatchObject({ code: 'too_long' });
+    room.addHandler(() => new Promise(() => {}));
+    await room.post('hi', { agent: false });
+    const ticket = gate.admit('127.0.0.1', 'tcp:at');
+    expect(ticket.ok).toBe(true);
+    const text = (await app.inject('/metrics')).body;
+    expect(text).toMatch(/chatgate_handler_backlog 1/);
+    expect(text).toMatch(/chatgate_connections\{transport="tcp:at"\} 1/);
+    expect(text).toMatch(/chatgate_messages_in_total 1/);
+    // Drops are counted for members' input; an application's post is only refused.
+    expect(text).not.toMatch(/chatgate_drops_total\{reason="too_long"\}/);
+    const member = await room.join(
+      { dialect: { name: 'none', encode: () => null }, bufferedBytes: 0, deliver() {}, close() {} },
+      { name: 'alice' },
+    );
+    await expect(member.say('far too long')).rejects.toMatchObject({ code: 'too_long' });
+    const after = (await app.inject('/metrics')).body;
+    expect(after).toMatch(/chatgate_drops_total\{reason="too_long"\} 1/);
+    expect(after).toMatch(/chatgate_room_members 1/);
+  });
+});

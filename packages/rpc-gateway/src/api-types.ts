@@ -1,0 +1,95 @@
+import type { RpcTarget } from 'capnweb';
+
+/**
+ * What a member's callback receives: `callback.onMessage(message)`. The first three fields are
+ * the capnweb-python chat example's contract; the rest are additions its client ignores.
+ */
+export interface ChatMessage {
+  /** The sender, or "System" for join, leave and rename notices. */
+  username: string;
+  text: string;
+  /** `chat` public message, `private` to or from you, `system` a room notice. */
+  type: 'chat' | 'private' | 'system';
+  /** The room's order: every member sees events in increasing `seq`. */
+  seq: number;
+  /** When the room accepted the event, milliseconds since the epoch. */
+  timestamp: number;
+  /** Private messages: the recipient. */
+  to?: string;
+  /** True for posts by the application or a bot (`room.post`). */
+  agent?: boolean;
+  /** System notices: what happened. */
+  event?: 'join' | 'leave' | 'rename';
+  /** System notices: who it happened to (the new name after a rename). */
+  name?: string;
+  /** Rename notices: the old name. */
+  from?: string;
+}
+
+/** `join()`'s answer. */
+export interface JoinResult {
+  message: string;
+  userCount: number;
+  users: string[];
+}
+
+/** `sendMessage()`, `send()` and `whisper()` answer; `ignored` means empty text. */
+export interface SendResult {
+  status: 'sent' | 'ignored';
+  /** Server time when the message was accepted, milliseconds since the epoch. */
+  timestamp: number;
+}
+
+/** `leave()`'s answer. */
+export interface GoodbyeResult {
+  message: string;
+}
+
+/** What `MemberApi.input(line)` did; mirrors core's Reply, with history as ChatMessages. */
+export type InputResult =
+  | { kind: 'sent'; seq: number; ts: number }
+  | { kind: 'ignored' }
+  | { kind: 'users'; names: string[] }
+  | { kind: 'people'; names: string[] }
+  | { kind: 'history'; messages: ChatMessage[] }
+  | { kind: 'help'; commands: Array<{ usage: string; description: string }> }
+  | { kind: 'renamed'; from: string; to: string }
+  | { kind: 'quit' };
+
+/** The callback a program passes to `join` or `connect`. */
+export interface ChatCallback extends RpcTarget {
+  onMessage(message: ChatMessage): void | Promise<void>;
+}
+
+/** The capability `connect(name, callback)` returns: one member of the room. */
+export interface MemberApi extends RpcTarget {
+  /** Your current name. */
+  readonly name: string;
+  send(text: string): Promise<SendResult>;
+  whisper(to: string, text: string): Promise<SendResult>;
+  users(): string[];
+  /** The last `count` public messages (default 20, at most 100), oldest first. */
+  history(count?: number): ChatMessage[];
+  rename(name: string): Promise<{ name: string }>;
+  /** A line as a person would type it: text, `@bob hi`, `/users`, `/nick x`, `/quit`… */
+  input(line: string): Promise<InputResult>;
+  leave(): Promise<GoodbyeResult>;
+}
+
+/** The main object served at `/rpc/ws`. */
+export interface ChatGatewayApi extends RpcTarget {
+  readonly userCount: number;
+  join(username: string, callback: ChatCallback): Promise<JoinResult>;
+  sendMessage(username: string, text: string): Promise<SendResult>;
+  listUsers(): string[];
+  getHistory(): ChatMessage[];
+  leave(username: string): Promise<GoodbyeResult>;
+  connect(name: string, callback: ChatCallback): Promise<MemberApi>;
+}
+
+/** The read-only object served by HTTP batch at `POST /rpc`. */
+export interface ChatReadApi extends RpcTarget {
+  readonly userCount: number;
+  listUsers(): string[];
+  getHistory(): ChatMessage[];
+}

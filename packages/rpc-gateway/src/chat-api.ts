@@ -1,0 +1,116 @@
+import { foldName, type Member, type Room } from '@chatgate/core';
+import { RpcTarget } from 'capnweb';
+import type {
+  ChatGatewayApi,
+  ChatMessage,
+  GoodbyeResult,
+  JoinResult,
+  SendResult,
+} from './api-types.js';
+import { MemberApi } from './member-api.js';
+import type { RpcConnection } from './rpc-connection.js';
+import { toChatMessage } from './rpc-dialect.js';
+import { quote, RpcError, toRpcError } from './rpc-error.js';
+
+/** `getHistory()` returns this many public messages, as in the capnweb-python example. */
+export const HISTORY_REPLY_SIZE = 50;
+
+/** The read-only calls, shared by the WebSocket main object and the HTTP batch object. */
+export class ChatReadTarget extends RpcTarget {
+  readonly #room: Room;
+
+  constructor(room: Room) {
+    super();
+    this.#room = room;
+  }
+
+  get userCount(): number {
+    return this.#room.size;
+  }
+
+  listUsers(): string[] {
+    return this.#room.users();
+  }
+
+  /** The last 50 public messages, oldest first, as ChatMessages (`type` chat). */
+  getHistory(): ChatMessage[] {
+    return this.#room.history(HISTORY_REPLY_SIZE).map(toChatMessage);
+  }
+}
+
+/**
+ * The main object of one WebSocket session: the capnweb-python chat example's contract,
+ * with identity bound to the session (a session may only send or leave as the name it
+ * joined), plus `connect` for the capability-style API.
+ */
+export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
+  readonly #connection: RpcConnection;
+
+  constructor(connection: RpcConnection) {
+    super(connection.room);
+    this.#connection = connection;
+  }
+
+  async join(username: string, callback: unknown): Promise<JoinResult> {
+    const connection = this.#connection;
+    const current = connection.legacy?.member;
+    if (current !== undefined && current.state === 'joined') {
+      throw new RpcError('bad_request', `This session already joined as '${current.name}'`);
+    }
+    if (connection.legacyJoining) {
+      throw new RpcError('bad_request', 'This session is already joining');
+    }
+    connection.legacyJoining = true;
+    try {
+      const session = await connection.join(username, callback);
+      connection.legacy = session;
+      const room = connection.room;
+      return {
+        message: `Welcome to the chat, ${session.member!.name}!`,
+        userCount: room.size,
+        users: room.users(),
+      };
+    } finally {
+      connection.legacyJoining = false;
+    }
+  }
+
+  async sendMessage(username: string, text: string): Promise<SendResult> {
+    const member = this.#own(username, (name) => `User '${name}' not in chat room`);
+    if (typeof text !== 'string') throw new RpcError('bad_request', 'The text must be a string');
+    try {
+      const reply = await member.say(text);
+      return reply.kind === 'sent'
+        ? { status: 'sent', timestamp: reply.ts }
+        : { status: 'ignored', timestamp: Date.now() };
+    } catch (err) {
+      throw toRpcError(err, member.log);
+    }
+  }
+
+  async leave(username: string): Promise<GoodbyeResult> {
+    const member = this.#own(username, (name) => `User '${name}' not found`);
+    const name = member.name;
+    const session = this.#connection.legacy!;
+    await this.#connection.leave(session, 'quit');
+    return { message: `Goodbye, ${name}!` };
+  }
+
+  async connect(name: string, callback: unknown): Promise<MemberApi> {
+    const session = await this.#connection.join(name, callback);
+    return new MemberApi(this.#connection, session);
+  }
+
+  /** The member this session joined as `username`, or a clear refusal. */
+  #own(username: unknown, notFound: (name: string) => string): Member {
+    const name = String(username);
+    const member = this.#connection.legacy?.member;
+    if (member !== undefined && member.state === 'joined' && foldName(name) === member.folded) {
+      return member;
+    }
+    if (this.#connection.room.has(name)) {
+      throw new RpcError('not_joined', `Username '${quote(name)}' belongs to another session`);
+    }
+    throw new RpcError('not_joined', notFound(quote(name)));
+  }
+}

@@ -1,0 +1,155 @@
+import type { DisconnectReason, Logger, Room } from '@chatgate/core';
+import { RpcStub } from 'capnweb';
+import type { WebSocket } from 'ws';
+import type { ChatCallback } from './api-types.js';
+import { quote, RpcError, toRpcError } from './rpc-error.js';
+import { RpcSession, type SessionHost } from './rpc-session.js';
+
+export interface ConnectionOptions {
+  callbackTimeoutMs: number;
+  epochMs: number;
+  maxMembersPerConnection: number;
+}
+
+/** WebSocket close codes for the reasons that end a whole connection, not just one member. */
+const CONNECTION_CLOSES: Partial<Record<DisconnectReason, [code: number, reason: string]>> = {
+  shutdown: [1001, 'server shutting down'],
+  too_slow: [1008, 'too slow: output backlog over the limit'],
+  flooding: [1008, 'flooding'],
+  protocol: [1002, 'protocol error'],
+};
+
+/**
+ * One WebSocket carrying a Cap'n Web session, and the members it joined (one through the
+ * original `join`, more through `connect`). When the socket closes, or capnweb reports the
+ * session broken, every member leaves; `member.leave` is idempotent, so that is once each.
+ */
+export class RpcConnection implements SessionHost {
+  readonly members = new Set<RpcSession>();
+  /** The member joined through the original `join(username, callback)`. */
+  legacy: RpcSession | undefined;
+  /** A legacy join is in progress (refuses a second one racing it). */
+  legacyJoining = false;
+  /** When the connection last had no member; the gateway closes it after a while. */
+  memberlessSince: number;
+  /** A pong came since the last heartbeat ping. */
+  alive = true;
+  closed = false;
+  /** Why the members leave when the socket closes (set when we end it for a reason). */
+  private leaveReason: DisconnectReason = 'closed';
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly room: Room,
+    readonly log: Logger,
+    private readonly options: ConnectionOptions,
+    private readonly release: () => void,
+    now: number,
+  ) {
+    this.memberlessSince = now;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** Adds a member named `name` whose events go to `callback.onMessage`. Rejects RpcError. */
+  async join(name: unknown, callback: unknown): Promise<RpcSession> {
+    if (typeof name !== 'string') throw new RpcError('bad_request', 'The name must be a string');
+    if (!(callback instanceof RpcStub)) {
+      throw new RpcError(
+        'bad_request',
+        'The callback must be an RpcTarget (or stub) with an onMessage(message) method',
+      );
+    }
+    if (this.closed) throw new RpcError('closed', 'The connection is closed');
+    if (this.members.size >= this.options.maxMembersPerConnection) {
+      throw new RpcError(
+        'bad_request',
+        `At most ${this.options.maxMembersPerConnection} members per connection`,
+      );
+    }
+    // capnweb disposes stubs passed as parameters when the call returns: keep our own.
+    const stub = (callback as RpcStub<ChatCallback>).dup();
+    const session = new RpcSession(this, stub, this.options);
+    this.members.add(session);
+    try {
+      session.member = await this.room.join(session, { name, log: this.log });
+    } catch (err) {
+      this.forget(session);
+      session.end();
+      throw toRpcError(err, this.log, name);
+    }
+    const member = session.member;
+    if (this.closed || session.isEnded) {
+      this.forget(session);
+      session.end();
+      await member.leave('closed');
+      throw new RpcError('closed', `The connection closed while joining as '${quote(name)}'`);
+    }
+    stub.onRpcBroken(() => {
+      this.leave(session, 'closed').catch((err) => {
+        this.log.error({ err }, 'leaving a broken session failed');
+      });
+    });
+    return session;
+  }
+
+  /** Ends one member: no more deliveries, callback released, leave announced once. */
+  async leave(session: RpcSession, reason: DisconnectReason): Promise<void> {
+    this.forget(session);
+    session.end();
+    await session.member?.leave(reason);
+  }
+
+  memberClosed(session: RpcSession, reason: DisconnectReason): void {
+    this.forget(session);
+    const close = CONNECTION_CLOSES[reason];
+    if (close !== undefined) this.close(close[0], close[1]);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    try {
+      this.socket.close(code, reason);
+    } catch (err) {
+      this.log.debug({ err }, 'closing the socket failed');
+      this.socket.terminate();
+    }
+  }
+
+  /** Ends the socket at once (a dead peer): its members leave with `reason`. */
+  drop(reason: DisconnectReason): void {
+    this.leaveReason = reason;
+    this.socket.terminate();
+  }
+
+  /** Sends a heartbeat ping; the pong sets `alive` again. */
+  ping(): void {
+    this.alive = false;
+    try {
+      this.socket.ping();
+    } catch (err) {
+      this.log.debug({ err }, 'ping failed');
+    }
+  }
+
+  /** The socket is gone: every member leaves, the gate slot is released. */
+  onSocketClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
+    for (const session of Array.from(this.members)) {
+      this.leave(session, this.leaveReason).catch((err) => {
+        this.log.error({ err }, 'leaving on close failed');
+      });
+    }
+    this.legacy = undefined;
+  }
+
+  private forget(session: RpcSession): void {
+    this.members.delete(session);
+    if (this.legacy === session) this.legacy = undefined;
+    if (this.members.size === 0) this.memberlessSince = Date.now();
+  }
+}

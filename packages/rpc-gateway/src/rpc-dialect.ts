@@ -1,0 +1,85 @@
+import type { Dialect, MessageEvent, RoomEvent } from '@chatgate/core';
+import type { ChatMessage } from './api-types.js';
+
+/**
+ * One event as RPC members receive it: the `onMessage` argument, built once per event and
+ * shared by every RPC member, plus its estimated size on the wire (for `bufferedBytes`).
+ */
+export interface RpcFrame {
+  readonly message: Readonly<ChatMessage>;
+  readonly bytes: number;
+}
+
+/** Rough cost of a capnweb call around the payload: push, pull, resolve and release frames. */
+const CALL_OVERHEAD_BYTES = 160;
+
+/** The sender name on room notices, as in the capnweb-python chat example. */
+export const SYSTEM_SENDER = 'System';
+
+/** A public or private message event as a ChatMessage (also used for `getHistory`). */
+export function toChatMessage(event: MessageEvent): ChatMessage {
+  const message: ChatMessage = {
+    username: event.sender,
+    text: event.content,
+    type: event.toId === undefined ? 'chat' : 'private',
+    seq: event.seq,
+    timestamp: event.ts,
+  };
+  if (event.to !== undefined) message.to = event.to;
+  if (event.agent) message.agent = true;
+  return message;
+}
+
+function systemMessage(
+  event: RoomEvent,
+  text: string,
+  kind: 'join' | 'leave' | 'rename',
+  name: string,
+): ChatMessage {
+  return {
+    username: SYSTEM_SENDER,
+    text,
+    type: 'system',
+    seq: event.seq,
+    timestamp: event.ts,
+    event: kind,
+    name,
+  };
+}
+
+/** Builds the ChatMessage for any room event. */
+export function encodeChatMessage(event: RoomEvent): ChatMessage {
+  switch (event.kind) {
+    case 'message':
+      return toChatMessage(event);
+    case 'join':
+      return systemMessage(event, `${event.name} joined the chat`, 'join', event.name);
+    case 'leave':
+      return systemMessage(event, `${event.name} left the chat`, 'leave', event.name);
+    case 'rename': {
+      const message = systemMessage(
+        event,
+        `${event.from} is now known as ${event.to}`,
+        'rename',
+        event.to,
+      );
+      message.from = event.from;
+      return message;
+    }
+  }
+}
+
+/**
+ * The RPC wire format. Stateless, so one object serves every RPC gateway on a room and the
+ * room encodes each event once for all of them. Per-recipient choices (no own join notice)
+ * are the session's.
+ */
+export const rpcDialect: Dialect<RpcFrame> = {
+  name: 'rpc',
+  encode(event: RoomEvent): RpcFrame {
+    const message = Object.freeze(encodeChatMessage(event));
+    const bytes =
+      CALL_OVERHEAD_BYTES + Buffer.byteLength(message.text) + Buffer.byteLength(message.username);
+    return { message, bytes };
+  },
+};

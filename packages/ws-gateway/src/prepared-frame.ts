@@ -1,0 +1,90 @@
+import type { WebSocket } from 'ws';
+import * as wsModule from 'ws';
+
+/**
+ * One server-to-client text message, serialised and (when ws allows) framed once, so a
+ * broadcast costs one `socket.write` per recipient instead of one JSON.stringify + framing each.
+ * This file is the only place that touches ws internals; everything degrades to `ws.send`.
+ */
+export interface PreparedFrame {
+  /** UTF-8 JSON payload (what the client receives as the message text). */
+  readonly payload: Buffer;
+  /** Payload with its WebSocket header (FIN, opcode text, unmasked), or null when unsupported. */
+  readonly framed: Buffer | null;
+}
+
+interface FrameOptions {
+  fin: boolean;
+  opcode: number;
+  mask: boolean;
+  readOnly: boolean;
+  rsv1: boolean;
+}
+
+type FrameFn = (data: Buffer, options: FrameOptions) => Buffer[];
+
+/** The parts of ws's Sender we rely on (ws 8); checked at runtime, never assumed. */
+interface SenderInternals {
+  sendFrame?: unknown;
+  _state?: unknown;
+  _queue?: unknown;
+}
+
+interface WebSocketInternals {
+  _sender?: SenderInternals;
+  _extensions?: Record<string, unknown>;
+}
+
+const OPCODE_TEXT = 0x01;
+/** ws Sender's idle state: nothing being deflated or read from a Blob, so writes go straight out. */
+const SENDER_IDLE = 0;
+
+const senderClass = (wsModule as unknown as { Sender?: { frame?: unknown } }).Sender;
+const frameFn: FrameFn | null =
+  typeof senderClass?.frame === 'function' ? (senderClass.frame as FrameFn) : null;
+
+/** True when this ws build exposes `Sender.frame`, i.e. broadcasts are framed once. */
+export const preframingAvailable = frameFn !== null;
+
+/** Serialises a message once; frames it once when ws supports it. */
+export function prepareFrame(json: string): PreparedFrame {
+  const payload = Buffer.from(json, 'utf8');
+  if (frameFn === null) return { payload, framed: null };
+  try {
+    const parts = frameFn(payload, {
+      fin: true,
+      opcode: OPCODE_TEXT,
+      mask: false,
+      readOnly: false,
+      rsv1: false,
+    });
+    return { payload, framed: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
+  } catch {
+    return { payload, framed: null };
+  }
+}
+
+/**
+ * Sends a prepared frame on an open socket. Uses the pre-built bytes only when the socket's
+ * sender is idle and uncompressed (as engine.io's `_canSendPreEncodedFrame`), so ordering with
+ * ordinary `ws.send` calls is kept; otherwise falls back to `ws.send` of the payload.
+ */
+export function sendPrepared(ws: WebSocket, frame: PreparedFrame): void {
+  const framed = frame.framed;
+  if (framed !== null) {
+    const internals = ws as unknown as WebSocketInternals;
+    const sender = internals._sender;
+    if (
+      sender !== undefined &&
+      typeof sender.sendFrame === 'function' &&
+      sender._state === SENDER_IDLE &&
+      Array.isArray(sender._queue) &&
+      sender._queue.length === 0 &&
+      internals._extensions?.['permessage-deflate'] === undefined
+    ) {
+      (sender.sendFrame as (list: Buffer[]) => void).call(sender, [framed]);
+      return;
+    }
+  }
+  ws.send(frame.payload, { binary: false });
+}

@@ -1,0 +1,205 @@
+import type { ChatErrorCode, MessageEvent, Reply, RoomEvent } from '@chatgate/core';
+import { CHAT_ERROR_CODES } from '@chatgate/core';
+
+/**
+ * The WebSocket JSON protocol (DESIGN §3.1): one JSON object per text frame. This file is the
+ * codec only: bytes in → ClientMessage, events and replies → JSON text. No sockets, no room.
+ */
+
+/** What one client frame means. `kind` is ours; `type` on the wire is the client's. */
+export type ClientMessage =
+  | { kind: 'connect'; username: string | undefined }
+  | { kind: 'chat'; content: string; to: string | undefined }
+  /** A well-formed object of a type we do not know: ignored, like the group_terminal client does. */
+  | { kind: 'unknown'; type: string }
+  /** Not JSON, not an object, or a known type with bad fields: answered with an error frame. */
+  | { kind: 'invalid'; code: 'invalid_json' | 'invalid_message'; message: string }
+  /** A binary frame: the protocol is text only. */
+  | { kind: 'binary' }
+  /** Larger than the gateway's payload limit. */
+  | { kind: 'too_large'; bytes: number };
+
+/** Error codes that only this protocol produces (the rest are core's ChatErrorCode). */
+export const PROTOCOL_ERROR_CODES = {
+  invalid_json: 'Frames must be JSON objects.',
+  invalid_message: 'A field of this message is missing or has the wrong type.',
+  already_connected: 'This connection has already joined.',
+  server_busy: 'The server is not accepting this connection now.',
+} as const;
+
+export type ProtocolErrorCode = keyof typeof PROTOCOL_ERROR_CODES;
+
+/** Every `code` an `error` frame can carry. */
+export type WireErrorCode = ChatErrorCode | ProtocolErrorCode;
+
+export const WIRE_ERROR_CODES: readonly WireErrorCode[] = [
+  ...(Object.keys(CHAT_ERROR_CODES) as ChatErrorCode[]),
+  ...(Object.keys(PROTOCOL_ERROR_CODES) as ProtocolErrorCode[]),
+];
+
+/** Fixed texts that real clients match on (DESIGN §3.1); do not reword. */
+export const CONNECTED_MESSAGE = 'Connected successfully';
+export const FIRST_MESSAGE_MUST_BE_CONNECT = 'First message must be connect';
+export const NAME_TAKEN_MESSAGE = 'User already connected';
+export const NAME_MISMATCH_MESSAGE = 'Username does not match the connection path';
+
+type Data = Buffer | ArrayBuffer | Buffer[] | string;
+
+function byteLength(data: Data): number {
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
+  return data.byteLength;
+}
+
+function toText(data: Data): string {
+  if (typeof data === 'string') return data;
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+const invalidMessage = (message: string): ClientMessage => ({
+  kind: 'invalid',
+  code: 'invalid_message',
+  message,
+});
+
+/**
+ * Decodes one client frame. Size is checked before parsing; never throws.
+ * `maxBytes` 0 means no limit here (ws's own maxPayload still applies).
+ */
+export function decodeClientMessage(data: Data, isBinary: boolean, maxBytes = 0): ClientMessage {
+  const bytes = byteLength(data);
+  if (maxBytes > 0 && bytes > maxBytes) return { kind: 'too_large', bytes };
+  if (isBinary) return { kind: 'binary' };
+  let value: unknown;
+  try {
+    value = JSON.parse(toText(data));
+  } catch {
+    return { kind: 'invalid', code: 'invalid_json', message: 'That frame is not valid JSON.' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { kind: 'invalid', code: 'invalid_json', message: 'Frames must be JSON objects.' };
+  }
+  const message = value as Record<string, unknown>;
+  const type = message.type;
+  if (typeof type !== 'string') return invalidMessage('"type" must be a string.');
+  switch (type) {
+    case 'connect': {
+      const username = message.username;
+      if (username !== undefined && username !== null && typeof username !== 'string') {
+        return invalidMessage('"username" must be a string.');
+      }
+      return { kind: 'connect', username: typeof username === 'string' ? username : undefined };
+    }
+    case 'chat_message': {
+      const { content, to } = message;
+      if (typeof content !== 'string') return invalidMessage('"content" must be a string.');
+      if (to !== undefined && to !== null && typeof to !== 'string') {
+        return invalidMessage('"to" must be a string.');
+      }
+      return { kind: 'chat', content, to: typeof to === 'string' ? to : undefined };
+    }
+    default:
+      return { kind: 'unknown', type };
+  }
+}
+
+// ---- server → client ----
+
+/** A chat message as the wire shows it: the group_terminal fields first, then ours. */
+function messageObject(event: MessageEvent, history: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: 'chat_message',
+    content: event.content,
+    sender: event.sender,
+    agent: event.agent,
+    seq: event.seq,
+    ts: event.ts,
+  };
+  if (event.to !== undefined) out.to = event.to;
+  if (history) out.history = true;
+  return out;
+}
+
+/**
+ * The JSON text of a room event, the same for every recipient (the room encodes it once).
+ * Private messages carry `to`; sender and recipient get the same frame.
+ */
+export function encodeEvent(event: RoomEvent): string {
+  switch (event.kind) {
+    case 'message':
+      return JSON.stringify(messageObject(event, false));
+    case 'join':
+      return JSON.stringify({ type: 'join', name: event.name, seq: event.seq, ts: event.ts });
+    case 'leave':
+      return JSON.stringify({
+        type: 'leave',
+        name: event.name,
+        reason: event.reason,
+        seq: event.seq,
+        ts: event.ts,
+      });
+    case 'rename':
+      return JSON.stringify({
+        type: 'rename',
+        from: event.from,
+        to: event.to,
+        seq: event.seq,
+        ts: event.ts,
+      });
+  }
+}
+
+/** A replayed public message: a chat_message marked `"history":true`. */
+export function encodeHistoryMessage(event: MessageEvent): string {
+  return JSON.stringify(messageObject(event, true));
+}
+
+export function encodeConnectResponse(success: boolean, message: string): string {
+  return JSON.stringify({ type: 'connect_response', success, message });
+}
+
+/** The name refusal; yes, the type really is `login_response` (DESIGN §3.1). */
+export function encodeLoginRefusal(message: string): string {
+  return JSON.stringify({ type: 'login_response', success: false, message });
+}
+
+/** Sent once after connect_response and the history replay: who you are and who is here. */
+export function encodeWelcome(name: string, users: readonly string[], seq: number): string {
+  return JSON.stringify({ type: 'welcome', name, users, seq });
+}
+
+export function encodeError(code: WireErrorCode, message: string): string {
+  return JSON.stringify({ type: 'error', code, message });
+}
+
+/** Sent before the server closes a joined connection, saying why. */
+export function encodeBye(reason: string, message: string): string {
+  return JSON.stringify({ type: 'bye', reason, message });
+}
+
+/**
+ * A command's reply for the member who typed it, or null when the room's own events already
+ * say it (`sent` is confirmed by the echo, `renamed` by the rename event, `quit` by `bye`).
+ */
+export function encodeReply(reply: Reply): string | null {
+  switch (reply.kind) {
+    case 'users':
+      return JSON.stringify({ type: 'users', users: reply.names });
+    case 'people':
+      return JSON.stringify({ type: 'people', users: reply.names });
+    case 'history':
+      return JSON.stringify({
+        type: 'history',
+        messages: reply.events.map((event) => messageObject(event, true)),
+      });
+    case 'help':
+      return JSON.stringify({ type: 'help', commands: reply.commands });
+    case 'sent':
+    case 'ignored':
+    case 'renamed':
+    case 'quit':
+      return null;
+  }
+}

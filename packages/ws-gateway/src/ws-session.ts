@@ -1,0 +1,427 @@
+import type {
+  DisconnectReason,
+  Logger,
+  Member,
+  MessageEvent,
+  Room,
+  RoomEvent,
+  Session,
+} from '@chatgate/core';
+import { toChatError } from '@chatgate/core';
+import type { WebSocket } from 'ws';
+import {
+  BYE_MESSAGES,
+  CLOSE_CODE_BY_REASON,
+  CLOSE_GOING_AWAY,
+  CLOSE_INTERNAL_ERROR,
+  CLOSE_MESSAGE_TOO_BIG,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_UNSUPPORTED_DATA,
+} from './close-codes.js';
+import type { DeadlineQueue } from './deadline-queue.js';
+import type { Heartbeat } from './heartbeat.js';
+import { jsonDialect } from './json-dialect.js';
+import { type PreparedFrame, sendPrepared } from './prepared-frame.js';
+import {
+  type ClientMessage,
+  CONNECTED_MESSAGE,
+  decodeClientMessage,
+  encodeBye,
+  encodeConnectResponse,
+  encodeError,
+  encodeHistoryMessage,
+  encodeLoginRefusal,
+  encodeReply,
+  encodeWelcome,
+  FIRST_MESSAGE_MUST_BE_CONNECT,
+  NAME_MISMATCH_MESSAGE,
+  NAME_TAKEN_MESSAGE,
+} from './protocol.js';
+
+/** What every session of one gateway shares: the room, limits and the shared timers. */
+export interface GatewayContext {
+  readonly room: Room;
+  readonly maxPayloadBytes: number;
+  readonly historyReplay: number;
+  /** Connections that have not sent a valid connect yet, closed when their time is up. */
+  readonly nameDeadlines: DeadlineQueue<WsSession>;
+  /** Sockets we asked to close; terminated if the peer does not finish the close handshake. */
+  readonly closeDeadlines: DeadlineQueue<WebSocket>;
+  readonly heartbeat: Heartbeat<WsSession> | null;
+  readonly sessions: Set<WsSession>;
+}
+
+type State = 'pending' | 'joining' | 'joined' | 'closing' | 'closed';
+
+/** A decoded text frame within the size limit (the rest close the connection at once). */
+type TextMessage = Exclude<ClientMessage, { kind: 'too_large' } | { kind: 'binary' }>;
+
+/** Frames a client may send while its join is in flight; more is a protocol abuse. */
+const MAX_FRAMES_WHILE_JOINING = 32;
+const OPEN = 1;
+
+const kSession = Symbol('chatgate.wsSession');
+type TaggedSocket = WebSocket & { [kSession]?: WsSession };
+
+// Listeners are shared module functions that find their session through a symbol on the
+// socket (as ws does), so a connection costs no closures. None of them may throw.
+function onSocketMessage(
+  this: TaggedSocket,
+  data: Buffer | ArrayBuffer | Buffer[],
+  isBinary: boolean,
+) {
+  const session = this[kSession];
+  if (session === undefined) return;
+  try {
+    session.receive(data, isBinary);
+  } catch (err) {
+    session.fail(err);
+  }
+}
+
+function onSocketClose(this: TaggedSocket, code: number) {
+  try {
+    this[kSession]?.closed(code);
+  } catch {
+    // closed() only does bookkeeping; nothing left to tell anyone.
+  }
+}
+
+function onSocketError(this: TaggedSocket, err: Error) {
+  this[kSession]?.socketError(err);
+}
+
+function onSocketPong(this: TaggedSocket) {
+  const session = this[kSession];
+  if (session !== undefined) session.alive = true;
+}
+
+export interface AcceptOptions {
+  /** Per-connection logger: {conn, transport, dialect, remote}. */
+  log: Logger;
+  /** The name in the URL (`/ws/:username`), if the client used that route. */
+  pathName: string | undefined;
+  /** Gives the connection's place in the ConnectionGate back; called once on close. */
+  release: () => void;
+}
+
+/**
+ * One WebSocket connection: the connect handshake, then a room member. Implements core's
+ * Session: `deliver` writes the room's pre-encoded frame as is (every recipient gets the same
+ * bytes), and the member's own join is rendered here as connect_response, history, welcome.
+ */
+export class WsSession implements Session<PreparedFrame> {
+  readonly dialect = jsonDialect;
+  /** Set by a pong; cleared by each heartbeat tick. */
+  alive = true;
+  private state: State = 'pending';
+  private member: Member | undefined;
+  private reason: DisconnectReason | undefined;
+  /** Decoded frames that arrived while the join was in flight, handled in order after it. */
+  private backlog: TextMessage[] = [];
+  private log: Logger;
+
+  private constructor(
+    private readonly ws: TaggedSocket,
+    private readonly ctx: GatewayContext,
+    private readonly options: AcceptOptions,
+  ) {
+    this.log = options.log;
+  }
+
+  /** Takes over an upgraded socket: listeners, name timeout, heartbeat. */
+  static accept(ws: WebSocket, ctx: GatewayContext, options: AcceptOptions): WsSession {
+    const session = new WsSession(ws, ctx, options);
+    const tagged = ws as TaggedSocket;
+    tagged[kSession] = session;
+    ws.on('error', onSocketError);
+    ws.on('message', onSocketMessage);
+    ws.on('close', onSocketClose);
+    ws.on('pong', onSocketPong);
+    ctx.sessions.add(session);
+    ctx.nameDeadlines.add(session);
+    ctx.heartbeat?.add(session);
+    options.log.info({ path: options.pathName === undefined ? 'ws' : 'ws/:username' }, 'connected');
+    return session;
+  }
+
+  /** Unsent bytes queued on this socket (ws's count includes pre-framed writes). */
+  get bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** The member's name once joined. */
+  get name(): string | undefined {
+    return this.member?.name;
+  }
+
+  // ---- Session (called by the room) ----
+
+  deliver(event: RoomEvent, frame: PreparedFrame | null, self: Member): void {
+    if (!this.writable()) return;
+    if (event.kind === 'join' && event.memberId === self.id) {
+      this.welcome(self, event.seq);
+      return;
+    }
+    if (frame !== null) sendPrepared(this.ws, frame);
+  }
+
+  close(reason: DisconnectReason): void {
+    this.shut(CLOSE_CODE_BY_REASON[reason], reason, encodeBye(reason, BYE_MESSAGES[reason]));
+  }
+
+  // ---- socket events ----
+
+  /** @internal One client frame. */
+  receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const message = decodeClientMessage(data, isBinary, this.ctx.maxPayloadBytes);
+    if (message.kind === 'too_large') {
+      this.shut(CLOSE_MESSAGE_TOO_BIG, 'protocol', null, 'message too big');
+      return;
+    }
+    if (message.kind === 'binary') {
+      this.shut(CLOSE_UNSUPPORTED_DATA, 'protocol', null, 'text frames only');
+      return;
+    }
+    switch (this.state) {
+      case 'pending':
+        this.handshake(message);
+        return;
+      case 'joining':
+        if (this.backlog.length >= MAX_FRAMES_WHILE_JOINING) {
+          this.log.warn({ frames: this.backlog.length }, 'too many frames before joining');
+          this.shut(
+            CLOSE_POLICY_VIOLATION,
+            'flooding',
+            encodeBye('flooding', BYE_MESSAGES.flooding),
+          );
+          return;
+        }
+        this.backlog.push(message);
+        return;
+      case 'joined':
+        this.handle(message);
+        return;
+    }
+  }
+
+  /** @internal The socket is gone (either side closed it, or it was terminated). */
+  closed(code: number): void {
+    if (this.state === 'closed') return;
+    const reason = this.reason ?? 'closed';
+    this.state = 'closed';
+    this.backlog = [];
+    this.ctx.sessions.delete(this);
+    this.ctx.nameDeadlines.delete(this);
+    this.ctx.heartbeat?.delete(this);
+    this.options.release();
+    this.log.info({ code, reason }, 'disconnected');
+    // A member still joining leaves once its join resolves (see join()).
+    if (this.member !== undefined) this.leaveQuietly(this.member, reason);
+  }
+
+  /** @internal ws reports protocol errors (bad UTF-8, over maxPayload…) here, then closes. */
+  socketError(err: Error): void {
+    this.reason ??= 'protocol';
+    const code = (err as { code?: unknown }).code;
+    this.log.debug({ code, message: err.message }, 'socket error');
+  }
+
+  /** @internal A bug in our own handling: log it, drop the connection, keep the process. */
+  fail(err: unknown): void {
+    this.log.error({ err }, 'websocket handler failed');
+    this.shut(CLOSE_INTERNAL_ERROR, 'error', encodeBye('error', BYE_MESSAGES.error));
+  }
+
+  /** @internal Heartbeat tick: drop a peer that did not answer the last ping. */
+  beat(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (!this.alive) {
+      this.log.info({}, 'heartbeat missed; dropping');
+      this.reason ??= 'timeout';
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  /** @internal The name timeout ran out before a valid connect. */
+  nameTimedOut(): void {
+    if (this.state !== 'pending') return;
+    this.log.info({}, 'no connect message in time');
+    this.shut(CLOSE_POLICY_VIOLATION, 'timeout', null, 'connect timeout');
+  }
+
+  // ---- handshake ----
+
+  private handshake(message: TextMessage): void {
+    if (message.kind !== 'connect') {
+      this.shut(
+        CLOSE_POLICY_VIOLATION,
+        'protocol',
+        encodeConnectResponse(false, FIRST_MESSAGE_MUST_BE_CONNECT),
+        'connect first',
+      );
+      return;
+    }
+    const pathName = this.options.pathName;
+    let name = message.username;
+    if (pathName !== undefined) {
+      // /ws/NAME then {"type":"connect","username":NAME}: both must agree (a mismatch is a
+      // client bug we refuse rather than guess); an omitted username takes the path's.
+      if (name === undefined) name = pathName;
+      else if (name.normalize('NFC') !== pathName.normalize('NFC')) {
+        this.refuse(NAME_MISMATCH_MESSAGE, CLOSE_POLICY_VIOLATION);
+        return;
+      }
+    }
+    this.join(name);
+  }
+
+  private join(name: string | undefined): void {
+    this.state = 'joining';
+    this.ctx.nameDeadlines.delete(this);
+    const joinOptions = name === undefined ? { log: this.log } : { name, log: this.log };
+    this.ctx.room.join(this, joinOptions).then(
+      (member) => {
+        if (this.state !== 'joining') {
+          // The socket closed (or was shut) while the join was in flight.
+          this.leaveQuietly(member, this.reason ?? 'closed');
+          return;
+        }
+        this.member = member;
+        this.log = member.log;
+        this.state = 'joined';
+        const backlog = this.backlog;
+        this.backlog = [];
+        for (const message of backlog) {
+          if (this.state !== 'joined') break;
+          this.handle(message);
+        }
+      },
+      (err: unknown) => {
+        if (this.state !== 'joining') return;
+        const error = toChatError(err);
+        switch (error.code) {
+          case 'name_taken':
+            this.refuse(NAME_TAKEN_MESSAGE, CLOSE_POLICY_VIOLATION);
+            return;
+          case 'name_invalid':
+          case 'name_reserved':
+            this.refuse(error.message, CLOSE_POLICY_VIOLATION);
+            return;
+          case 'closed':
+            this.refuse(error.message, CLOSE_GOING_AWAY);
+            return;
+          default:
+            this.log.error({ err }, 'join failed');
+            this.refuse(error.message, CLOSE_INTERNAL_ERROR);
+        }
+      },
+    );
+  }
+
+  /** Name refused: `login_response` (the type group_terminal clients expect), then close. */
+  private refuse(message: string, code: number): void {
+    this.log.info({ message }, 'name refused');
+    this.shut(code, 'protocol', encodeLoginRefusal(message), 'name refused');
+  }
+
+  /** The member's own join: connect_response first (group_terminal waits for it), then history. */
+  private welcome(self: Member, seq: number): void {
+    this.sendText(encodeConnectResponse(true, CONNECTED_MESSAGE));
+    if (this.ctx.historyReplay > 0) {
+      const history: MessageEvent[] = self.history(this.ctx.historyReplay);
+      for (const event of history) {
+        if (event.seq < seq) this.sendText(encodeHistoryMessage(event));
+      }
+    }
+    this.sendText(encodeWelcome(self.name, self.users(), seq));
+  }
+
+  // ---- joined ----
+
+  private handle(message: TextMessage): void {
+    const member = this.member;
+    if (member === undefined) return;
+    switch (message.kind) {
+      case 'chat': {
+        this.log.debug({ to: message.to, content: message.content }, 'input');
+        const reply =
+          message.to === undefined
+            ? member.input(message.content)
+            : member.whisper(message.to, message.content);
+        reply.then(
+          (result) => {
+            if (result.kind === 'quit') {
+              this.close('quit');
+              return;
+            }
+            const text = encodeReply(result);
+            if (text !== null) this.sendText(text);
+          },
+          (err: unknown) => {
+            const error = toChatError(err);
+            if (error.code === 'internal') this.log.error({ err }, 'input failed');
+            else this.log.debug({ code: error.code }, 'input refused');
+            this.sendText(encodeError(error.code, error.message));
+          },
+        );
+        return;
+      }
+      case 'invalid':
+        this.sendText(encodeError(message.code, message.message));
+        return;
+      case 'unknown':
+        this.log.debug({ type: message.type }, 'ignoring unknown message type');
+        return;
+      case 'connect':
+        this.sendText(encodeError('already_connected', `Already connected as ${member.name}.`));
+        return;
+    }
+  }
+
+  // ---- output and closing ----
+
+  private writable(): boolean {
+    return this.state !== 'closing' && this.state !== 'closed' && this.ws.readyState === OPEN;
+  }
+
+  private sendText(text: string): void {
+    if (this.writable()) this.ws.send(text);
+  }
+
+  /**
+   * Ends the connection once: optional last frame, close frame with `code`, member leaves with
+   * `reason`. A peer that does not complete the close handshake is terminated after a grace.
+   */
+  private shut(
+    code: number,
+    reason: DisconnectReason,
+    lastFrame: string | null,
+    closeText: string = reason,
+  ): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (lastFrame !== null) this.sendText(lastFrame);
+    this.state = 'closing';
+    this.reason ??= reason;
+    this.backlog = [];
+    this.ctx.nameDeadlines.delete(this);
+    this.ctx.heartbeat?.delete(this);
+    try {
+      this.ws.close(code, closeText);
+    } catch {
+      this.ws.terminate();
+    }
+    this.ctx.closeDeadlines.add(this.ws);
+    if (this.member !== undefined) this.leaveQuietly(this.member, reason);
+  }
+
+  private leaveQuietly(member: Member, reason: DisconnectReason): void {
+    member.leave(reason).catch((err: unknown) => {
+      this.log.error({ err }, 'leave failed');
+    });
+  }
+}
