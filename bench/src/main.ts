@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   }
   const startedAt = new Date().toISOString();
   const machine = describeMachine();
-  const targets = resolveTargets();
+  const targets = resolveTargets(options.serverMain);
   const plan: Array<{
     scenario: Scenario;
     transport: Transport;

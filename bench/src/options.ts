@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Mode, ScenarioId, Transport } from './scenarios.js';
@@ -9,6 +10,8 @@ export interface BenchOptions {
   /** Transports to run; empty means all. */
   transports: Transport[];
   outDir: string;
+  /** Another chatgate entry point (main.js) to run instead of apps/server/dist/main.js. */
+  serverMain: string | null;
   /** Pin the server to CPU 0 and the generator to CPU 1. */
   pin: boolean;
   /** Runs per scenario and target instead of the mode's default. */
@@ -36,6 +39,7 @@ export const USAGE = `npm run bench [-- options]
   --only ID[,ID…]      scenarios: ${SCENARIO_IDS.join(', ')}
   --transport T[,T…]   transports: ${TRANSPORTS.join(', ')}
   --out DIR            results directory (default bench/results)
+  --server PATH        run this chatgate main.js (another build) instead of apps/server/dist
   --pin                pin the server to CPU 0 and the generator to CPU 1 (taskset)
   --profile DIR        write .cpuprofile files of each server and the generator under DIR
   --help               this text
@@ -75,6 +79,7 @@ export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
       profile: { type: 'string' },
       repeat: { type: 'string' },
       pin: { type: 'boolean', default: false },
+      server: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -86,6 +91,7 @@ export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
     outDir: values.out ?? DEFAULT_OUT_DIR,
     profileDir: values.profile ?? null,
     pin: values.pin === true,
+    serverMain: values.server === undefined ? null : resolve(values.server),
     repeat: values.repeat === undefined ? undefined : positiveInteger(values.repeat, '--repeat'),
     help: values.help === true,
   };

@@ -40,13 +40,19 @@ export const CHATGATE_FLAGS = [
   'warn',
 ];
 
-export function resolveTargets(): Record<TargetId, TargetLaunch> {
-  const real = existsSync(CHATGATE_MAIN);
+/**
+ * The three targets. `serverMain` runs another chatgate build (another worktree, a branch
+ * under test); without it the repository's own build, or the stand-in until that exists.
+ */
+export function resolveTargets(serverMain: string | null = null): Record<TargetId, TargetLaunch> {
+  const main = serverMain ?? CHATGATE_MAIN;
+  const real = existsSync(main);
+  if (serverMain !== null && !real) throw new Error(`--server ${serverMain}: no such file`);
   return {
     chatgate: {
       id: 'chatgate',
       label: real ? 'chatgate' : 'chatgate (stand-in)',
-      script: real ? CHATGATE_MAIN : STAND_IN,
+      script: real ? main : STAND_IN,
       args: CHATGATE_FLAGS,
     },
     'raw-ws': {

@@ -11,6 +11,7 @@ describe('options > parseOptions', () => {
       outDir: DEFAULT_OUT_DIR,
       profileDir: null,
       pin: false,
+      serverMain: null,
       repeat: undefined,
       help: false,
     });
