@@ -27,6 +27,8 @@ export interface RunSummary {
   deliveriesPerSec: number;
   loss: LossSummary;
   latency: LatencySummary;
+  /** Mixed room: latency seen by each receiver transport. */
+  latencyByTransport: Record<string, LatencySummary> | null;
   /** Closed loop: messages given up on after waiting too long for every receiver. */
   stalls: number;
   order: OrderCheck | null;

@@ -39,6 +39,9 @@ const SYNC_RESEND_MS = 250;
 let setup: GeneratorSetup | null = null;
 let senders: ClientConn[] = [];
 let receiverCount = 0;
+/** Mixed room: each receiver's transport, for latency per transport. */
+let receiverTransports: string[] = [];
+const MIXED_TRANSPORTS = ['ws', 'line', 'rpc'];
 /** Every open connection, for a clean exit. */
 const connections: ClientConn[] = [];
 let current: LoadRun | null = null;
@@ -125,6 +128,11 @@ function planConnections(s: GeneratorSetup): { receivers: Opener[]; senders: Ope
     for (let i = 0; i < sc.mixed.ws; i++) receivers.push(ws(`rws${i}`, receivers.length));
     for (let i = 0; i < sc.mixed.line; i++) receivers.push(line(receivers.length));
     for (let i = 0; i < sc.mixed.rpc; i++) receivers.push(rpc(`rrpc${i}`, receivers.length));
+    receiverTransports = [
+      ...Array<string>(sc.mixed.ws).fill('ws'),
+      ...Array<string>(sc.mixed.line).fill('line'),
+      ...Array<string>(sc.mixed.rpc).fill('rpc'),
+    ];
     return { receivers, senders: [ws('sws', null), line(null), rpc('srpc', null)] };
   }
   return {
@@ -196,6 +204,12 @@ async function sync(): Promise<void> {
 async function runPhase(phase: 'w' | 'm', durationMs: number): Promise<void> {
   const sc = setup!.scenario;
   const run = new LoadRun(phase, senders.length, receiverCount, phase === 'm' && sc.mixed !== null);
+  if (receiverTransports.length > 0) {
+    run.splitLatency(
+      receiverTransports.map((t) => MIXED_TRANSPORTS.indexOf(t)),
+      MIXED_TRANSPORTS.length,
+    );
+  }
   current = run;
   let stalls = 0;
   run.startedAt = nowMicros();
@@ -298,6 +312,12 @@ function summarize(run: LoadRun, stalls: number): RunSummary {
     deliveriesPerSec: run.delivered / windowS,
     loss: summarizeLoss(run.tallies, run.sentPerSender),
     latency: summarizeLatency(run.histogram),
+    latencyByTransport:
+      run.groupOf === null
+        ? null
+        : Object.fromEntries(
+            MIXED_TRANSPORTS.map((t, i) => [t, summarizeLatency(run.groupHistograms[i]!)]),
+          ),
     stalls,
     order: run.orders === null ? null : checkOneOrder(run.orders),
     disconnects: lost.count,

@@ -18,6 +18,12 @@ export class LoadRun {
   delivered = 0;
   startedAt = 0;
   lastDeliveryAt = 0;
+  /**
+   * Optional latency per receiver group (the mixed room's transports): `groupOf[receiver]`
+   * indexes `groupHistograms`.
+   */
+  groupOf: ReadonlyArray<number> | null = null;
+  groupHistograms: Histogram[] = [];
   /** Called for each new delivery (closed loop uses it to pace senders). */
   onDelivery: ((sender: number, id: number) => void) | null = null;
 
@@ -30,6 +36,12 @@ export class LoadRun {
     this.tallies = Array.from({ length: receivers }, () => new ReceiverTally(senders));
     this.orders = recordOrder ? Array.from({ length: receivers }, () => []) : null;
     this.sentPerSender = new Array<number>(senders).fill(0);
+  }
+
+  /** Keeps a latency histogram per group as well; `groupOf[receiver]` is 0…groups-1. */
+  splitLatency(groupOf: ReadonlyArray<number>, groups: number): void {
+    this.groupOf = groupOf;
+    this.groupHistograms = Array.from({ length: groups }, () => createLatencyHistogram());
   }
 
   /** The next id for `sender`; counts it as sent. */
@@ -55,6 +67,10 @@ export class LoadRun {
     this.delivered++;
     this.lastDeliveryAt = nowMicros;
     recordMicros(this.histogram, nowMicros - payload.sentMicros);
+    if (this.groupOf !== null) {
+      const group = this.groupHistograms[this.groupOf[receiver]!];
+      if (group !== undefined) recordMicros(group, nowMicros - payload.sentMicros);
+    }
     this.orders?.[receiver]?.push(payload.sender * ORDER_KEY_STRIDE + payload.id);
     this.onDelivery?.(payload.sender, payload.id);
   }

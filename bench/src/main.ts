@@ -46,9 +46,6 @@ async function main(): Promise<void> {
   }
   progress.log(`chatgate bench, ${options.mode} mode, ${plan.length} runs`);
   progress.log(`machine: ${formatMachine(machine)}`);
-  if (targets.chatgate.label !== 'chatgate') {
-    progress.log('apps/server/dist/main.js not found: chatgate runs as the core-based stand-in');
-  }
 
   const results: RunResult[] = [];
   for (const [i, run] of plan.entries()) {

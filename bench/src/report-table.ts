@@ -136,6 +136,12 @@ export function renderNotes(results: ReadonlyArray<RunResult>): string[] {
     const run = r.repetition > 1 ? ` (run ${r.repetition})` : '';
     const name = `${r.scenario} ${r.transport} ${r.targetLabel}${run}`;
     if (r.error !== null) lines.push(`${name}: FAILED: ${r.error}`);
+    if (r.latencyByTransport !== null) {
+      const parts = Object.entries(r.latencyByTransport)
+        .filter(([, l]) => l.count > 0)
+        .map(([t, l]) => `${t} ${formatNumber(l.p50Ms, 2)}/${formatNumber(l.p99Ms, 2)}`);
+      lines.push(`${name}: p50/p99 ms by receiver transport: ${parts.join(', ')}`);
+    }
     for (const note of r.notes) lines.push(`${name}: ${note}`);
   }
   return lines;

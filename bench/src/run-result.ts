@@ -24,6 +24,8 @@ export interface RunResult {
   windowS: number;
   loss: LossSummary | null;
   latency: LatencySummary | null;
+  /** Mixed room: latency per receiver transport (ws, line, rpc). */
+  latencyByTransport: Record<string, LatencySummary> | null;
   order: OrderCheck | null;
   stalls: number;
   disconnects: number;
@@ -73,6 +75,7 @@ export function emptyResult(
     windowS: 0,
     loss: null,
     latency: null,
+    latencyByTransport: null,
     order: null,
     stalls: 0,
     disconnects: 0,

@@ -182,6 +182,7 @@ function applySummary(result: RunResult, summary: RunSummary): void {
   result.windowS = summary.windowS;
   result.loss = summary.loss;
   result.latency = summary.latency;
+  result.latencyByTransport = summary.latencyByTransport;
   result.order = summary.order;
   result.stalls = summary.stalls;
   result.disconnects = summary.disconnects;

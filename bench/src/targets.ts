@@ -7,7 +7,6 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** The real server's entry point, relative to bench/dist. */
 export const CHATGATE_MAIN = here('../../apps/server/dist/main.js');
-const STAND_IN = here('./baselines/chatgate-stand-in.js');
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -42,17 +41,22 @@ export const CHATGATE_FLAGS = [
 
 /**
  * The three targets. `serverMain` runs another chatgate build (another worktree, a branch
- * under test); without it the repository's own build, or the stand-in until that exists.
+ * under test) instead of this repository's apps/server/dist/main.js.
  */
 export function resolveTargets(serverMain: string | null = null): Record<TargetId, TargetLaunch> {
   const main = serverMain ?? CHATGATE_MAIN;
-  const real = existsSync(main);
-  if (serverMain !== null && !real) throw new Error(`--server ${serverMain}: no such file`);
+  if (!existsSync(main)) {
+    throw new Error(
+      serverMain === null
+        ? `${main} not found: build first (npm run bench builds everything)`
+        : `--server ${serverMain}: no such file`,
+    );
+  }
   return {
     chatgate: {
       id: 'chatgate',
-      label: real ? 'chatgate' : 'chatgate (stand-in)',
-      script: real ? main : STAND_IN,
+      label: 'chatgate',
+      script: main,
       args: CHATGATE_FLAGS,
     },
     'raw-ws': {

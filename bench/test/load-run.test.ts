@@ -50,6 +50,16 @@ describe('load-run > LoadRun', () => {
     expect(run.lastDeliveryAt).toBe(5000);
   });
 
+  it('splits latency by receiver group when asked', () => {
+    const run = new LoadRun('m', 1, 3, false);
+    run.splitLatency([0, 1, 1], 2);
+    run.deliver(0, msg(0, 0, 0), 100);
+    run.deliver(1, msg(0, 0, 0), 2000);
+    run.deliver(2, msg(0, 0, 0), 3000);
+    expect(run.groupHistograms.map((h) => h.totalCount)).toEqual([1, 2]);
+    expect(run.histogram.totalCount).toBe(3);
+  });
+
   it('keeps each receiver’s arrival order as (sender, id) keys when asked', () => {
     const run = new LoadRun('m', 2, 1, true);
     run.deliver(0, msg(1, 0), 1);

@@ -110,6 +110,15 @@ describe('report-table > renderResults / renderChecks / renderNotes', () => {
     expect(lines[2]).toMatch(/^efficiency\s+ws\s+chatgate\s+3\s+1,001\s+0\s+3\.00\s+6\.00\s/);
   });
 
+  it('lists the mixed room’s latency per receiver transport', () => {
+    const mixed = result('mixed-room', 'mixed', 'chatgate', {
+      latencyByTransport: { ws: latency(4), line: latency(2), rpc: { ...latency(0), count: 0 } },
+    });
+    expect(renderNotes([mixed])).toEqual([
+      'mixed-room mixed chatgate: p50/p99 ms by receiver transport: ws 2.00/4.00, line 1.00/2.00',
+    ]);
+  });
+
   it('lists errors and notes per run', () => {
     expect(renderNotes([cg, failed])).toEqual([
       'latency line chatgate: FAILED: server exited early',
