@@ -17,6 +17,7 @@ export type GeneratorCommand =
   | { cmd: 'connect'; setup: GeneratorSetup }
   | { cmd: 'sync' }
   | { cmd: 'run'; phase: 'w' | 'm'; durationMs: number }
+  | { cmd: 'status' }
   | { cmd: 'exit' };
 
 export interface RunSummary {
@@ -41,5 +42,6 @@ export type GeneratorEvent =
   | { ev: 'connected'; connections: number; ms: number }
   | { ev: 'synced'; ms: number }
   | { ev: 'ran'; phase: 'w' | 'm'; summary: RunSummary }
+  | { ev: 'status'; open: number; disconnects: number; firstDisconnect: string | null }
   | { ev: 'progress'; text: string }
   | { ev: 'failed'; error: string };

@@ -349,6 +349,14 @@ async function handle(command: GeneratorCommand): Promise<void> {
       return sync();
     case 'run':
       return runPhase(command.phase, command.durationMs);
+    case 'status':
+      send({
+        ev: 'status',
+        open: connections.length - lost.count,
+        disconnects: lost.count,
+        firstDisconnect: lost.first,
+      });
+      return;
     case 'exit':
       for (const conn of connections) conn.close();
       process.exit(0);

@@ -218,6 +218,13 @@ async function measureIdle(
   if (!settled) result.notes.push(`server still busy after ${Math.round(settleS)} s`);
   const elapsedS = (performance.now() - t0) / 1000;
   result.benchLagMs = lag.stop();
+  // Count what is still open now: RSS is per connection held, not per connection made.
+  const status = await generator.request({ cmd: 'status' }, 'status', 10_000);
+  if (status.disconnects > 0) {
+    result.disconnects = status.disconnects;
+    result.notes.push(`${status.disconnects} dropped while idle, first: ${status.firstDisconnect}`);
+  }
+  result.connections = status.open;
   result.server = serverFigures(server.pid, cpuSince(serverCpu0, readCpu(server.pid)), 0);
   result.generator = generatorFigures(cpuSince(generatorCpu0, readCpu(generator.pid)), elapsedS);
   const memory = readMemory(server.pid);
