@@ -1,0 +1,125 @@
+/** `npm run bench`: chatgate against the raw Node ceilings, side by side. */
+import { join, relative } from 'node:path';
+import { buildChecks } from './checks.js';
+import { describeMachine, formatMachine } from './machine.js';
+import { parseOptions, USAGE } from './options.js';
+import * as progress from './progress.js';
+import { renderChecks, renderNotes, renderResults } from './report-table.js';
+import { METHOD, writeReport } from './results-file.js';
+import type { RunResult } from './run-result.js';
+import { runScenario } from './run-scenario.js';
+import {
+  type Scenario,
+  scenarios,
+  type TargetId,
+  type Transport,
+  targetsFor,
+} from './scenarios.js';
+import { resolveTargets } from './targets.js';
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const startedAt = new Date().toISOString();
+  const machine = describeMachine();
+  const targets = resolveTargets(options.serverMain);
+  const plan: Array<{
+    scenario: Scenario;
+    transport: Transport;
+    target: TargetId;
+    repetition: number;
+  }> = [];
+  const chosen = scenarios(options.mode, options.repeat);
+  for (const scenario of chosen) {
+    if (options.only.length > 0 && !options.only.includes(scenario.id)) continue;
+    for (const transport of scenario.transports) {
+      if (options.transports.length > 0 && !options.transports.includes(transport)) continue;
+      for (let repetition = 1; repetition <= scenario.repeats; repetition++) {
+        for (const target of targetsFor(transport)) {
+          plan.push({ scenario, transport, target, repetition });
+        }
+      }
+    }
+  }
+  progress.log(`chatgate bench, ${options.mode} mode, ${plan.length} runs`);
+  progress.log(`machine: ${formatMachine(machine)}`);
+
+  const results: RunResult[] = [];
+  for (const [i, run] of plan.entries()) {
+    const launch = targets[run.target];
+    const rep = run.scenario.repeats > 1 ? ` · run ${run.repetition}/${run.scenario.repeats}` : '';
+    progress.log(
+      `[${i + 1}/${plan.length}] ${run.scenario.id} · ${run.transport} · ${launch.label}${rep}`,
+    );
+    const result = await runScenario({
+      ...run,
+      launch,
+      pin: options.pin,
+      settleTimeoutMs: options.mode === 'quick' ? 20_000 : 120_000,
+      profileDir:
+        options.profileDir === null
+          ? null
+          : join(
+              options.profileDir,
+              `${i + 1}-${run.scenario.id}-${run.transport}-${run.target}-${run.repetition}`,
+            ),
+    });
+    progress.log(`  → ${summarize(result)}`);
+    results.push(result);
+  }
+
+  const checks = buildChecks(results);
+  const file = writeReport(options.outDir, {
+    schema: 1,
+    mode: options.mode,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    chatgate: {
+      label: targets.chatgate.label,
+      command: `node ${relative(process.cwd(), targets.chatgate.script)} ${targets.chatgate.args.join(' ')}`,
+    },
+    method: METHOD,
+    scenarios: chosen,
+    results,
+    checks,
+  });
+  const notes = renderNotes(results);
+  process.stdout.write(
+    [
+      '',
+      `chatgate bench (${options.mode}) · ${formatMachine(machine)}`,
+      '',
+      renderResults(results),
+      '',
+      renderChecks(checks),
+      ...(notes.length > 0 ? ['', ...notes] : []),
+      '',
+      `results: ${relative(process.cwd(), file)}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+function summarize(r: RunResult): string {
+  if (r.status !== 'ok') return `FAILED: ${r.error}`;
+  if (r.idle !== null) {
+    return `${r.connections} connections, ${r.idle.kbPerConnection.toFixed(1)} KB/conn`;
+  }
+  const parts = [
+    `${Math.round(r.deliveriesPerSec).toLocaleString('en-US')} deliveries/s`,
+    `p99 ${r.latency?.p99Ms ?? '–'} ms`,
+    `lost ${r.loss?.lost ?? '–'}`,
+    `${r.server?.cpuUsPerDelivery?.toFixed(2) ?? '–'} µs/delivery`,
+  ];
+  if (r.order !== null) parts.push(r.order.ok ? 'one order' : `ORDER BROKEN: ${r.order.problem}`);
+  return parts.join(', ');
+}
+
+main().catch((err: unknown) => {
+  progress.log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,88 @@
+import type { LatencySummary } from './latency.js';
+import type { OrderCheck } from './order-check.js';
+import type { LossSummary } from './receiver-tally.js';
+import type { ScenarioId, TargetId, Transport } from './scenarios.js';
+
+/** Everything one scenario × transport × target run measured. Times in the units named. */
+export interface RunResult {
+  scenario: ScenarioId;
+  transport: Transport;
+  target: TargetId;
+  targetLabel: string;
+  /** 1-based; a scenario may run several times, interleaved with its ceiling. */
+  repetition: number;
+  status: 'ok' | 'failed';
+  error: string | null;
+  /** Client connections the scenario asked for, and those the generator held. */
+  wanted: number;
+  connections: number;
+  connectS: number;
+  /** Measured messages sent (all senders) and receiver deliveries counted. */
+  sent: number;
+  deliveries: number;
+  deliveriesPerSec: number;
+  windowS: number;
+  loss: LossSummary | null;
+  latency: LatencySummary | null;
+  /** Mixed room: latency per receiver transport (ws, line, rpc). */
+  latencyByTransport: Record<string, LatencySummary> | null;
+  order: OrderCheck | null;
+  stalls: number;
+  disconnects: number;
+  /** CPU over the measured window, split into user mode and kernel (loopback TCP is kernel). */
+  server: {
+    cpuS: number;
+    cpuUserS: number;
+    cpuSystemS: number;
+    cpuUsPerDelivery: number | null;
+    rssMb: number;
+    peakRssMb: number;
+  } | null;
+  generator: { cpuS: number; cpuUserS: number; cpuSystemS: number; cpuPercent: number } | null;
+  idle: {
+    baselineRssKb: number;
+    rssKb: number;
+    kbPerConnection: number;
+    settled: boolean;
+    settleS: number;
+  } | null;
+  /** Event-loop delay of the idle bench parent over the window: how much the box stalled. */
+  benchLagMs: { p99: number; max: number } | null;
+  notes: string[];
+}
+
+export function emptyResult(
+  scenario: ScenarioId,
+  transport: Transport,
+  target: TargetId,
+  targetLabel: string,
+  repetition = 1,
+): RunResult {
+  return {
+    scenario,
+    transport,
+    target,
+    targetLabel,
+    repetition,
+    status: 'ok',
+    error: null,
+    wanted: 0,
+    connections: 0,
+    connectS: 0,
+    sent: 0,
+    deliveries: 0,
+    deliveriesPerSec: 0,
+    windowS: 0,
+    loss: null,
+    latency: null,
+    latencyByTransport: null,
+    order: null,
+    stalls: 0,
+    disconnects: 0,
+    server: null,
+    generator: null,
+    idle: null,
+    benchLagMs: null,
+    notes: [],
+  };
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { buildChecks } from '../src/checks.js';
+import { idle, latency, noLoss, result, server } from './helpers.js';
+
+describe('checks > buildChecks', () => {
+  it('passes efficiency at 1.2× the raw ceiling and fails it at 1.3×', () => {
+    const raw = result('efficiency', 'ws', 'raw-ws', { server: server(5), loss: noLoss });
+    const pass = buildChecks([
+      result('efficiency', 'ws', 'chatgate', { server: server(6), loss: noLoss }),
+      raw,
+    ]);
+    expect(pass).toEqual([
+      expect.objectContaining({ chatgate: 6, raw: 5, ratio: 1.2, verdict: 'pass', reason: null }),
+    ]);
+    const fail = buildChecks([
+      result('efficiency', 'ws', 'chatgate', { server: server(6.5), loss: noLoss }),
+      raw,
+    ]);
+    expect(fail[0]).toMatchObject({ verdict: 'fail', ratio: 1.3 });
+  });
+
+  it('compares each transport with its own ceiling', () => {
+    const checks = buildChecks([
+      result('idle-memory', 'ws', 'chatgate', { idle: idle(12), connections: 10, wanted: 10 }),
+      result('idle-memory', 'line', 'chatgate', { idle: idle(6), connections: 10, wanted: 10 }),
+      result('idle-memory', 'ws', 'raw-ws', { idle: idle(8) }),
+      result('idle-memory', 'line', 'raw-net', { idle: idle(5) }),
+    ]);
+    expect(checks.map((c) => [c.transport, c.ratio, c.verdict])).toEqual([
+      ['ws', 1.5, 'pass'],
+      ['line', 1.2, 'pass'],
+    ]);
+  });
+
+  it('fails idle memory when chatgate did not hold every connection', () => {
+    const checks = buildChecks([
+      result('idle-memory', 'line', 'chatgate', { idle: idle(5), connections: 7, wanted: 10 }),
+      result('idle-memory', 'line', 'raw-net', { idle: idle(5) }),
+    ]);
+    expect(checks[0]).toMatchObject({ verdict: 'fail', reason: 'held 7 of 10 connections' });
+  });
+
+  it('wants at least 0.8× the raw deliveries/s in the closed loop', () => {
+    const raw = result('closed-loop', 'line', 'raw-net', {
+      deliveries: 1,
+      deliveriesPerSec: 100_000,
+    });
+    const at = (rate: number) =>
+      buildChecks([
+        result('closed-loop', 'line', 'chatgate', { deliveries: 1, deliveriesPerSec: rate }),
+        raw,
+      ])[0];
+    expect(at(80_000)).toMatchObject({ verdict: 'pass' });
+    expect(at(79_000)).toMatchObject({ verdict: 'fail' });
+  });
+
+  it('judges latency by its absolute p99 target and by loss', () => {
+    const raw = result('latency', 'ws', 'raw-ws', { latency: latency(4), loss: noLoss });
+    const run = (p99: number, lost: number) =>
+      buildChecks([
+        result('latency', 'ws', 'chatgate', { latency: latency(p99), loss: { ...noLoss, lost } }),
+        raw,
+      ])[0];
+    expect(run(9.5, 0)).toMatchObject({ verdict: 'pass', ratio: 9.5 / 4 });
+    expect(run(10.5, 0)).toMatchObject({ verdict: 'fail', reason: 'p99 10.5 ms over 10 ms' });
+    expect(run(2, 3)).toMatchObject({ verdict: 'fail', reason: '3 deliveries lost' });
+  });
+
+  it('is n/a when the raw ceiling is missing or failed, and fail when chatgate failed', () => {
+    const cg = result('efficiency', 'line', 'chatgate', { server: server(5), loss: noLoss });
+    expect(buildChecks([cg])[0]).toMatchObject({ verdict: 'n/a', reason: 'no raw run' });
+    const rawFailed = result('efficiency', 'line', 'raw-net', { status: 'failed', error: 'boom' });
+    expect(buildChecks([cg, rawFailed])[0]).toMatchObject({
+      verdict: 'n/a',
+      reason: 'raw run failed',
+    });
+    const cgFailed = result('efficiency', 'line', 'chatgate', {
+      status: 'failed',
+      error: 'crashed',
+    });
+    expect(buildChecks([cgFailed])[0]).toMatchObject({ verdict: 'fail', reason: 'crashed' });
+  });
+
+  it('passes the mixed room only with one order and no loss', () => {
+    const ok = { ok: true as const, members: 3, messages: 30 };
+    const broken = {
+      ok: false as const,
+      members: 3,
+      messages: 30,
+      problem: 'member 0 saw 1 before 2; member 1 saw 2 before 1',
+    };
+    expect(
+      buildChecks([result('mixed-room', 'mixed', 'chatgate', { order: ok, loss: noLoss })])[0],
+    ).toMatchObject({ verdict: 'pass', chatgate: 30, ratio: null });
+    expect(
+      buildChecks([result('mixed-room', 'mixed', 'chatgate', { order: broken, loss: noLoss })])[0],
+    ).toMatchObject({ verdict: 'fail', reason: broken.problem });
+  });
+
+  it('judges repeated runs by their medians and reports their ranges', () => {
+    const runs = [
+      ...[6, 5.5, 9].map((us) =>
+        result('efficiency', 'line', 'chatgate', { server: server(us), loss: noLoss }),
+      ),
+      ...[5, 4, 5.2].map((us) =>
+        result('efficiency', 'line', 'raw-net', { server: server(us), loss: noLoss }),
+      ),
+    ];
+    expect(buildChecks(runs)[0]).toMatchObject({
+      chatgate: 6,
+      raw: 5,
+      ratio: 1.2,
+      chatgateRange: [5.5, 9],
+      rawRange: [4, 5.2],
+      verdict: 'pass',
+    });
+  });
+
+  it('fails when any chatgate run lost a delivery or failed, however good the median', () => {
+    const raw = result('efficiency', 'ws', 'raw-ws', { server: server(5), loss: noLoss });
+    const good = () => result('efficiency', 'ws', 'chatgate', { server: server(5), loss: noLoss });
+    const lossy = result('efficiency', 'ws', 'chatgate', {
+      server: server(5),
+      loss: { ...noLoss, lost: 2 },
+    });
+    expect(buildChecks([good(), lossy, good(), raw])[0]).toMatchObject({
+      verdict: 'fail',
+      reason: '2 deliveries lost',
+    });
+    const crashed = result('efficiency', 'ws', 'chatgate', { status: 'failed', error: 'exited' });
+    expect(buildChecks([good(), crashed, good(), raw])[0]).toMatchObject({
+      verdict: 'fail',
+      reason: '1 of 3 runs failed: exited',
+    });
+  });
+
+  it('makes no check for raw-only results', () => {
+    expect(buildChecks([result('latency', 'ws', 'raw-ws', { latency: latency(3) })])).toEqual([]);
+  });
+});

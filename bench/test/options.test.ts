@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OUT_DIR, parseOptions } from '../src/options.js';
+import { scenarios, targetsFor } from '../src/scenarios.js';
+
+describe('options > parseOptions', () => {
+  it('defaults to the full run of everything into bench/results', () => {
+    expect(parseOptions([])).toEqual({
+      mode: 'full',
+      only: [],
+      transports: [],
+      outDir: DEFAULT_OUT_DIR,
+      profileDir: null,
+      pin: false,
+      serverMain: null,
+      repeat: undefined,
+      help: false,
+    });
+    expect(DEFAULT_OUT_DIR).toMatch(/bench\/results\/$/);
+  });
+
+  it('reads quick mode, scenario and transport filters, and folders', () => {
+    expect(
+      parseOptions([
+        '--quick',
+        '--only',
+        'latency,idle-memory',
+        '--transport',
+        'line',
+        '--out',
+        '/tmp/x',
+        '--profile',
+        '/tmp/p',
+      ]),
+    ).toMatchObject({
+      mode: 'quick',
+      only: ['latency', 'idle-memory'],
+      transports: ['line'],
+      outDir: '/tmp/x',
+      profileDir: '/tmp/p',
+    });
+  });
+
+  it('refuses unknown scenarios and flags', () => {
+    expect(() => parseOptions(['--only', 'speed'])).toThrow(/unknown scenario 'speed'/);
+    expect(() => parseOptions(['--fast'])).toThrow();
+  });
+});
+
+describe('scenarios', () => {
+  it('runs every transport against chatgate and its own ceiling, the mixed room against chatgate', () => {
+    expect(targetsFor('ws')).toEqual(['chatgate', 'raw-ws']);
+    expect(targetsFor('line')).toEqual(['chatgate', 'raw-net']);
+    expect(targetsFor('mixed')).toEqual(['chatgate']);
+  });
+
+  it('keeps the DESIGN §5 sizes in full mode', () => {
+    const full = Object.fromEntries(scenarios('full').map((s) => [s.id, s]));
+    expect(full.latency).toMatchObject({ senders: 1, receivers: 500, ratePerSender: 200 });
+    expect(full.efficiency).toMatchObject({ senders: 1, receivers: 1000, ratePerSender: 200 });
+    expect(full['closed-loop']).toMatchObject({ senders: 10, receivers: 100, load: 'closed' });
+    expect(full['idle-memory']).toMatchObject({ connections: 10_000, load: 'idle' });
+    expect(full['mixed-room']?.mixed).toEqual({ ws: 100, line: 100, rpc: 10 });
+  });
+});
