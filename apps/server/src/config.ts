@@ -24,165 +24,128 @@ export interface Config {
 
 type Kind = 'port' | 'int' | 'string' | 'level';
 
+/** Where a setting lands in Config: a top-level field or one listener's port. */
+type Key = Exclude<keyof Config, 'ports'> | `ports.${keyof Config['ports']}`;
+
 interface Option {
   flag: string;
   env: string;
   kind: Kind;
   default: string;
   help: string;
-  set: (config: Config, value: never) => void;
+  key: Key;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
+function opt(flag: string, kind: Kind, fallback: string | number, key: Key, help: string): Option {
+  const env = `CHATGATE_${flag.toUpperCase().replaceAll('-', '_')}`;
+  return { flag, env, kind, default: String(fallback), help, key };
+}
+
+const PORT_HELP = {
+  http: 'HTTP: browser page, WebSocket /ws, RPC /rpc/ws, /metrics',
+  gt: "plain HTTP listener on group_terminal's default port",
+  line: 'line dialect over TCP (nc, telnet)',
+  at: 'at dialect over TCP (cli-chat-room clients)',
+  peer: 'peer dialect over TCP (lab3 GroupPeer)',
+};
+
 /** Every setting: one flag, one environment variable, one default, one line of help. */
 export const OPTIONS: Option[] = [
-  opt('host', 'string', '127.0.0.1', 'bind address for every listener', (c, v: string) => {
-    c.host = v;
-  }),
-  opt(
-    'http-port',
-    'port',
-    '8080',
-    'HTTP: browser page, WebSocket /ws, RPC /rpc/ws, /metrics',
-    (c, v: Port) => {
-      c.ports.http = v;
-    },
-  ),
-  opt(
-    'gt-port',
-    'port',
-    '8723',
-    "plain HTTP listener on group_terminal's default port",
-    (c, v: Port) => {
-      c.ports.gt = v;
-    },
-  ),
-  opt('line-port', 'port', '2323', 'line dialect over TCP (nc, telnet)', (c, v: Port) => {
-    c.ports.line = v;
-  }),
-  opt('at-port', 'port', '12345', 'at dialect over TCP (cli-chat-room clients)', (c, v: Port) => {
-    c.ports.at = v;
-  }),
-  opt('peer-port', 'port', '9000', 'peer dialect over TCP (lab3 GroupPeer)', (c, v: Port) => {
-    c.ports.peer = v;
-  }),
-  opt('room', 'string', 'main', 'room name', (c, v: string) => {
-    c.room = v;
-  }),
+  opt('host', 'string', '127.0.0.1', 'host', 'bind address for every listener'),
+  opt('http-port', 'port', 8080, 'ports.http', PORT_HELP.http),
+  opt('gt-port', 'port', 8723, 'ports.gt', PORT_HELP.gt),
+  opt('line-port', 'port', 2323, 'ports.line', PORT_HELP.line),
+  opt('at-port', 'port', 12345, 'ports.at', PORT_HELP.at),
+  opt('peer-port', 'port', 9000, 'ports.peer', PORT_HELP.peer),
+  opt('room', 'string', 'main', 'room', 'room name'),
   opt(
     'max-connections',
     'int',
-    String(DEFAULT_CONNECTION_LIMITS.maxConnections),
+    DEFAULT_CONNECTION_LIMITS.maxConnections,
+    'maxConnections',
     'connections open at once, all listeners',
-    (c, v: number) => {
-      c.maxConnections = v;
-    },
   ),
   opt(
     'max-per-address',
     'int',
-    String(DEFAULT_CONNECTION_LIMITS.maxPerAddress),
+    DEFAULT_CONNECTION_LIMITS.maxPerAddress,
+    'maxPerAddress',
     'connections open at once from one address',
-    (c, v: number) => {
-      c.maxPerAddress = v;
-    },
   ),
   opt(
     'name-timeout-ms',
     'int',
-    String(DEFAULT_CONNECTION_LIMITS.nameTimeoutMs),
+    DEFAULT_CONNECTION_LIMITS.nameTimeoutMs,
+    'nameTimeoutMs',
     'close a client that has not sent a name by then',
-    (c, v: number) => {
-      c.nameTimeoutMs = v;
-    },
   ),
   opt(
     'rate-burst',
     'int',
-    String(DEFAULT_LIMITS.rateBurst),
+    DEFAULT_LIMITS.rateBurst,
+    'rateBurst',
     'messages a member may send at once',
-    (c, v: number) => {
-      c.rateBurst = v;
-    },
   ),
   opt(
     'rate-per-second',
     'int',
-    String(DEFAULT_LIMITS.ratePerSecond),
+    DEFAULT_LIMITS.ratePerSecond,
+    'ratePerSecond',
     'messages per second a member may keep sending',
-    (c, v: number) => {
-      c.ratePerSecond = v;
-    },
   ),
   opt(
     'max-text-chars',
     'int',
-    String(DEFAULT_LIMITS.maxTextChars),
+    DEFAULT_LIMITS.maxTextChars,
+    'maxTextChars',
     'longest message, in characters',
-    (c, v: number) => {
-      c.maxTextChars = v;
-    },
   ),
   opt(
     'history-size',
     'int',
-    String(DEFAULT_LIMITS.historySize),
+    DEFAULT_LIMITS.historySize,
+    'historySize',
     'public messages kept for /history and replay',
-    (c, v: number) => {
-      c.historySize = v;
-    },
   ),
   opt(
     'max-buffered-bytes',
     'int',
-    String(DEFAULT_LIMITS.maxBufferedBytes),
+    DEFAULT_LIMITS.maxBufferedBytes,
+    'maxBufferedBytes',
     'unsent output before a client is dropped as too slow',
-    (c, v: number) => {
-      c.maxBufferedBytes = v;
-    },
   ),
   opt(
     'max-payload-bytes',
     'int',
-    '65536',
+    65536,
+    'maxPayloadBytes',
     'largest WebSocket/RPC message accepted',
-    (c, v: number) => {
-      c.maxPayloadBytes = v;
-    },
   ),
   opt(
     'heartbeat-ms',
     'int',
-    '30000',
+    30000,
+    'heartbeatMs',
     'WebSocket ping interval; a peer that misses one is dropped',
-    (c, v: number) => {
-      c.heartbeatMs = v;
-    },
   ),
   opt(
     'drain-timeout-ms',
     'int',
-    '10000',
+    10000,
+    'drainTimeoutMs',
     'on SIGTERM/SIGINT, how long to drain before exiting',
-    (c, v: number) => {
-      c.drainTimeoutMs = v;
-    },
   ),
-  opt('log-level', 'level', 'info', LEVELS.join('|'), (c, v: string) => {
-    c.logLevel = v;
-  }),
+  opt('log-level', 'level', 'info', 'logLevel', LEVELS.join('|')),
 ];
 
-function opt<T>(
-  flag: string,
-  kind: Kind,
-  fallback: string,
-  help: string,
-  set: (config: Config, value: T) => void,
-): Option {
-  const env = `CHATGATE_${flag.toUpperCase().replaceAll('-', '_')}`;
-  return { flag, env, kind, default: fallback, help, set: set as Option['set'] };
+function assign(config: Config, key: Key, value: unknown): void {
+  if (key.startsWith('ports.')) {
+    config.ports[key.slice('ports.'.length) as keyof Config['ports']] = value as Port;
+  } else {
+    (config as unknown as Record<string, unknown>)[key] = value;
+  }
 }
 
 export class ConfigError extends Error {
@@ -254,7 +217,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
         : envValue !== undefined && envValue !== ''
           ? [envValue, option.env]
           : [option.default, `default of --${option.flag}`];
-    option.set(config, parseValue(option, raw, source) as never);
+    assign(config, option.key, parseValue(option, raw, source));
   }
   if (config.maxPerAddress < 1 || config.maxConnections < 1) {
     throw new ConfigError('--max-connections and --max-per-address must be at least 1');
