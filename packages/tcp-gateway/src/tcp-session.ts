@@ -81,7 +81,8 @@ export class TcpSession implements Session<Buffer> {
   private member: Member | undefined;
   private phase: Phase = 'naming';
   private reason: DisconnectReason | undefined;
-  private readonly decoder: InputDecoder;
+  /** Made on the first byte: an idle connection holds no framer. */
+  private inputDecoder: InputDecoder | undefined;
   private nameTimer: NodeJS.Timeout | undefined;
   /** The peer dialect's first message, sent once its join is through. */
   private firstText: string | undefined;
@@ -100,7 +101,11 @@ export class TcpSession implements Session<Buffer> {
   ) {
     this.dialect = context.dialect;
     this.log = log;
-    this.decoder = context.dialect.createDecoder({ maxLineBytes: context.maxLineBytes });
+  }
+
+  private get decoder(): InputDecoder {
+    this.inputDecoder ??= this.dialect.createDecoder({ maxLineBytes: this.context.maxLineBytes });
+    return this.inputDecoder;
   }
 
   /**
@@ -210,6 +215,7 @@ export class TcpSession implements Session<Buffer> {
   }
 
   private pump(): void {
+    if (this.inputDecoder === undefined) return;
     while ((this.phase === 'naming' || this.phase === 'joined') && !this.awaiting) {
       const input = this.decoder.next();
       if (input === undefined) return;
@@ -311,7 +317,7 @@ export class TcpSession implements Session<Buffer> {
       if (
         this.phase === 'joined' &&
         this.socket.isPaused() &&
-        this.decoder.pendingBytes <= MAX_PENDING_INPUT_BYTES
+        (this.inputDecoder?.pendingBytes ?? 0) <= MAX_PENDING_INPUT_BYTES
       ) {
         this.socket.resume();
       }
