@@ -34,7 +34,7 @@ export {
 } from './events.js';
 export type { MessageHandler } from './handlers.js';
 export { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
-export { type Logger, noopLogger } from './log.js';
+export { LazyChildLogger, type Logger, lazyChild, noopLogger } from './log.js';
 export { Member, type MemberState, type Reply } from './member.js';
 export { autoName, foldName, MAX_NAME_CHARS, normalizeName, RESERVED_NAMES } from './names.js';
 export {

@@ -2,7 +2,7 @@ import { COMMAND_HELP, type PlainTextPolicy, parseCommand } from './commands.js'
 import { ChatError, type DisconnectReason } from './errors.js';
 import type { EventDraft, MemberId, MessageEvent, Stamp } from './events.js';
 import type { TokenBucket } from './limits.js';
-import type { Logger } from './log.js';
+import { type Logger, lazyChild } from './log.js';
 import { foldName, normalizeName } from './names.js';
 import type { Session } from './session.js';
 import { prepareMessageText } from './text.js';
@@ -46,13 +46,10 @@ export class Member {
   private refusedInARow = 0;
   private floodDisconnecting = false;
   private leaving: Promise<void> | undefined;
-  private resolveJoined!: () => void;
-  private resolveLeft!: () => void;
-  private logger: Logger;
-  /** Resolves when the member's join event has been applied. */
-  readonly joined: Promise<void>;
-  /** Resolves when the member's leave event has been applied. */
-  readonly left: Promise<void>;
+  // Made only when someone waits: most members never await their own join or leave.
+  private joinedWait: Waiter | undefined;
+  private leftWait: Waiter | undefined;
+  private logger: Logger | undefined;
 
   constructor(
     private readonly host: MemberHost,
@@ -63,23 +60,31 @@ export class Member {
     private readonly bucket: TokenBucket,
     private readonly baseLog: Logger,
   ) {
-    this.logger = baseLog.child({ name });
     this.currentName = name;
     this.currentFolded = foldName(name);
-    this.joined = new Promise((resolve) => {
-      this.resolveJoined = resolve;
-    });
-    this.left = new Promise((resolve) => {
-      this.resolveLeft = resolve;
-    });
+  }
+
+  /** Resolves when the member's join event has been applied. */
+  get joined(): Promise<void> {
+    if (this.state !== 'joining') return RESOLVED;
+    this.joinedWait ??= waiter();
+    return this.joinedWait.promise;
+  }
+
+  /** Resolves when the member's leave event has been applied. */
+  get left(): Promise<void> {
+    if (this.state === 'left') return RESOLVED;
+    this.leftWait ??= waiter();
+    return this.leftWait.promise;
   }
 
   get name(): string {
     return this.currentName;
   }
 
-  /** This member's logger, bound to its current name. */
+  /** This member's logger, bound to its current name (a pino child only once it logs). */
   get log(): Logger {
+    this.logger ??= lazyChild(this.baseLog, { name: this.currentName });
     return this.logger;
   }
 
@@ -177,12 +182,13 @@ export class Member {
   /** @internal Room bookkeeping as events are applied. */
   applyJoined(): void {
     if (this.state === 'joining') this.state = 'joined';
-    this.resolveJoined();
+    this.joinedWait?.resolve();
+    this.joinedWait = undefined;
   }
 
   /** @internal */
   applyRenamed(name: string): void {
-    this.logger = this.baseLog.child({ name });
+    this.logger = undefined;
     this.currentName = name;
     this.currentFolded = foldName(name);
   }
@@ -190,7 +196,8 @@ export class Member {
   /** @internal */
   applyLeft(): void {
     this.state = 'left';
-    this.resolveLeft();
+    this.leftWait?.resolve();
+    this.leftWait = undefined;
   }
 
   private async leaveOnce(reason: DisconnectReason): Promise<void> {
@@ -307,6 +314,21 @@ export class Member {
       throw err;
     }
   }
+}
+
+interface Waiter {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function waiter(): Waiter {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 function sentReply(stamp: Stamp): Reply {

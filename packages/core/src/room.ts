@@ -6,7 +6,7 @@ import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './eve
 import { HandlerQueue, type MessageHandler } from './handlers.js';
 import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
-import { type Logger, noopLogger } from './log.js';
+import { type Logger, lazyChild, noopLogger } from './log.js';
 import { Member, type MemberHost } from './member.js';
 import { autoName, foldName, normalizeName } from './names.js';
 import type { Dialect, Session } from './session.js';
@@ -137,7 +137,7 @@ export class Room {
       await this.engine.release(this.name, foldName(name), id);
       throw new ChatError('closed');
     }
-    const log = (options.log ?? this.log).child({ member: id });
+    const log = lazyChild(options.log ?? this.log, { member: id });
     const bucket = new TokenBucket(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
     const member = new Member(
       this.host,
@@ -156,7 +156,7 @@ export class Room {
       await this.engine.release(this.name, foldName(name), id).catch(() => {});
       throw toChatError(err);
     }
-    await member.joined;
+    if (member.state === 'joining') await member.joined;
     return member;
   }
 
@@ -303,6 +303,7 @@ export class Room {
         const member = this.locals.get(event.memberId);
         if (member !== undefined) {
           member.applyRenamed(event.to);
+          member.log.info({ seq: event.seq, from: event.from }, 'renamed');
           if (oldFolded !== record.folded) {
             void this.engine.release(this.name, oldFolded, member.id).catch((err) => {
               this.log.error({ err }, 'releasing a name failed');

@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { ConnectionGate, type Logger, noopLogger, type Room } from '@chatgate/core';
+import { ConnectionGate, type Logger, lazyChild, noopLogger, type Room } from '@chatgate/core';
 import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
 import type { TcpDialect } from './tcp-dialect.js';
@@ -152,7 +152,8 @@ class NetTcpListener implements TcpListener, SessionOwner {
     const keepAliveMs = this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
     socket.setNoDelay(true);
-    const log = this.log.child({ conn: ++connectionCounter, remote });
+    // Lazy: a pino child per idle connection costs ~1 KB; most never log past warn.
+    const log = lazyChild(this.log, { conn: ++connectionCounter, remote });
     const session = new TcpSession(socket, this.context, log, admission.release, this);
     this.sessions.add(session);
     log.info({}, 'connected');

@@ -9,6 +9,7 @@ import {
   type Session,
   toChatError,
 } from '@chatgate/core';
+import { type DeferredWriter, schedulePresenceFlush } from './presence-flush.js';
 import type { Input, InputDecoder, TcpDialect } from './tcp-dialect.js';
 import { writeCoalesced } from './write-coalesced.js';
 
@@ -46,6 +47,11 @@ function onSocketClose(this: SessionSocket): void {
   this[SESSION]?.closed();
 }
 
+/** Someone else's join or leave: it may wait for the presence flush. */
+function isOthersPresence(event: RoomEvent, self: Member): boolean {
+  return (event.kind === 'join' || event.kind === 'leave') && event.memberId !== self.id;
+}
+
 function destroySocket(socket: Socket): void {
   socket.destroy();
 }
@@ -76,12 +82,13 @@ export function destroyAfter(socket: Socket, ms: number): void {
  * timeout, a malformed frame, the room's disconnect), `member.leave` is called with the first
  * reason and core announces it exactly once. The gate slot is released on socket 'close'.
  */
-export class TcpSession implements Session<Buffer> {
+export class TcpSession implements Session<Buffer>, DeferredWriter {
   readonly dialect: TcpDialect;
   private member: Member | undefined;
   private phase: Phase = 'naming';
   private reason: DisconnectReason | undefined;
-  private readonly decoder: InputDecoder;
+  /** Made on the first byte: an idle connection holds no framer. */
+  private inputDecoder: InputDecoder | undefined;
   private nameTimer: NodeJS.Timeout | undefined;
   /** The peer dialect's first message, sent once its join is through. */
   private firstText: string | undefined;
@@ -90,6 +97,8 @@ export class TcpSession implements Session<Buffer> {
   /** Unsent bytes when this turn's cork began (see bufferedBytes). */
   private backlogAtCork = 0;
   private log: Logger;
+  /** Others' joins and leaves waiting for the presence flush (shared frames, in seq order). */
+  private deferred: Buffer[] | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -100,7 +109,11 @@ export class TcpSession implements Session<Buffer> {
   ) {
     this.dialect = context.dialect;
     this.log = log;
-    this.decoder = context.dialect.createDecoder({ maxLineBytes: context.maxLineBytes });
+  }
+
+  private get decoder(): InputDecoder {
+    this.inputDecoder ??= this.dialect.createDecoder({ maxLineBytes: this.context.maxLineBytes });
+    return this.inputDecoder;
   }
 
   /**
@@ -131,7 +144,24 @@ export class TcpSession implements Session<Buffer> {
     // The first delivery is our own join, before room.join() resolves.
     if (this.member === undefined) this.member = self;
     const bytes = this.dialect.render(event, frame, self);
-    if (bytes !== null) this.write(bytes);
+    if (bytes === null) return;
+    // Others' joins and leaves may wait for the next presence flush (see writeCoalesced).
+    if (this.dialect.coalesce && isOthersPresence(event, self)) this.defer(bytes);
+    else this.write(bytes);
+  }
+
+  /** @internal presence flush: deferred bytes go out now, in one write. */
+  flushDeferred(): void {
+    const chunks = this.deferred;
+    if (chunks === undefined) return;
+    this.deferred = undefined;
+    const socket = this.socket;
+    if (!socket.writable) return;
+    try {
+      socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    } catch (err) {
+      this.log.error({ err }, 'presence flush failed');
+    }
   }
 
   /**
@@ -150,6 +180,7 @@ export class TcpSession implements Session<Buffer> {
       return;
     }
     const bytes = notice === undefined ? this.dialect.farewell(reason) : notice;
+    this.flushDeferred();
     destroyAfter(socket, this.context.closeGraceMs);
     // Keep reading (and discarding) so the client's FIN is seen and 'close' follows.
     socket.resume();
@@ -210,6 +241,7 @@ export class TcpSession implements Session<Buffer> {
   }
 
   private pump(): void {
+    if (this.inputDecoder === undefined) return;
     while ((this.phase === 'naming' || this.phase === 'joined') && !this.awaiting) {
       const input = this.decoder.next();
       if (input === undefined) return;
@@ -311,7 +343,7 @@ export class TcpSession implements Session<Buffer> {
       if (
         this.phase === 'joined' &&
         this.socket.isPaused() &&
-        this.decoder.pendingBytes <= MAX_PENDING_INPUT_BYTES
+        (this.inputDecoder?.pendingBytes ?? 0) <= MAX_PENDING_INPUT_BYTES
       ) {
         this.socket.resume();
       }
@@ -341,7 +373,22 @@ export class TcpSession implements Session<Buffer> {
       return;
     }
     if (socket.writableCorked === 0) this.backlogAtCork = socket.writableLength;
+    // Deferred presence first: it is older than these bytes.
+    const chunks = this.deferred;
+    if (chunks !== undefined) {
+      this.deferred = undefined;
+      writeCoalesced(socket, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    }
     writeCoalesced(socket, bytes);
+  }
+
+  private defer(bytes: Buffer): void {
+    if (this.deferred === undefined) {
+      this.deferred = [bytes];
+      schedulePresenceFlush(this);
+    } else {
+      this.deferred.push(bytes);
+    }
   }
 
   private leave(reason: DisconnectReason): void {
