@@ -10,6 +10,7 @@ export {
   CLOSE_TRY_AGAIN_LATER,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
+export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
 export { JsonDialect, jsonDialect } from './json-dialect.js';
 export {
   CLOSE_GRACE_MS,
@@ -25,6 +26,9 @@ export {
   preframingAvailable,
   prepareFrame,
   sendPrepared,
+  type WireSocket,
+  wireSocketOf,
+  writePrepared,
 } from './prepared-frame.js';
 export {
   type ClientMessage,

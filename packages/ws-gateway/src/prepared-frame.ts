@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import * as wsModule from 'ws';
+import type { CorkableSocket } from './cork-for-turn.js';
 
 /**
  * One server-to-client text message, serialised and (when ws allows) framed once, so a
@@ -33,6 +34,14 @@ interface SenderInternals {
 interface WebSocketInternals {
   _sender?: SenderInternals;
   _extensions?: Record<string, unknown>;
+  _socket?: unknown;
+}
+
+/** The transport socket under a WebSocket, as far as writing pre-framed bytes to it goes. */
+export interface WireSocket extends CorkableSocket {
+  write(chunk: Buffer): boolean;
+  /** Bytes written but not yet handed to the kernel (corked ones included). */
+  readonly writableLength: number;
 }
 
 const OPCODE_TEXT = 0x01;
@@ -85,6 +94,49 @@ export function sendPrepared(ws: WebSocket, frame: PreparedFrame): void {
       (sender.sendFrame as (list: Buffer[]) => void).call(sender, [framed]);
       return;
     }
+  }
+  ws.send(frame.payload, { binary: false });
+}
+
+/**
+ * The net.Socket under `ws` when frames may be written to it directly: this ws build keeps it
+ * in `_socket`, has an idle-checkable Sender, frames with `Sender.frame`, and no
+ * permessage-deflate was negotiated (compressed frames go through ws's async queue). Decided
+ * once per connection; null means "use ws.send" (`sendPrepared`), uncorked as before.
+ */
+export function wireSocketOf(ws: WebSocket): WireSocket | null {
+  if (frameFn === null) return null;
+  const internals = ws as unknown as WebSocketInternals;
+  const sender = internals._sender;
+  const socket = internals._socket as Partial<WireSocket> | null | undefined;
+  if (
+    sender === undefined ||
+    typeof sender.sendFrame !== 'function' ||
+    typeof sender._state !== 'number' ||
+    internals._extensions?.['permessage-deflate'] !== undefined ||
+    socket === null ||
+    typeof socket !== 'object' ||
+    typeof socket.write !== 'function' ||
+    typeof socket.cork !== 'function' ||
+    typeof socket.uncork !== 'function' ||
+    typeof socket.writableCorked !== 'number' ||
+    typeof socket.writableLength !== 'number'
+  ) {
+    return null;
+  }
+  return socket as WireSocket;
+}
+
+/**
+ * Writes a prepared frame straight to `wire` (from `wireSocketOf(ws)`), which is what ws's
+ * Sender does for an unmasked single-buffer frame, skipping its checks. Only while the Sender
+ * is idle, so order with ordinary `ws.send` calls is kept; otherwise `ws.send`.
+ */
+export function writePrepared(ws: WebSocket, wire: WireSocket, frame: PreparedFrame): void {
+  const framed = frame.framed;
+  if (framed !== null && (ws as unknown as WebSocketInternals)._sender!._state === SENDER_IDLE) {
+    wire.write(framed);
+    return;
   }
   ws.send(frame.payload, { binary: false });
 }

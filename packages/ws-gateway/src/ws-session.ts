@@ -18,10 +18,17 @@ import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
+import { corkForTurn } from './cork-for-turn.js';
 import type { DeadlineQueue } from './deadline-queue.js';
 import type { Heartbeat } from './heartbeat.js';
 import { jsonDialect } from './json-dialect.js';
-import { type PreparedFrame, sendPrepared } from './prepared-frame.js';
+import {
+  type PreparedFrame,
+  sendPrepared,
+  type WireSocket,
+  wireSocketOf,
+  writePrepared,
+} from './prepared-frame.js';
 import {
   type ClientMessage,
   CONNECTED_MESSAGE,
@@ -120,6 +127,10 @@ export class WsSession implements Session<PreparedFrame> {
   /** Decoded frames that arrived while the join was in flight, handled in order after it. */
   private backlog: TextMessage[] = [];
   private log: Logger;
+  /** The socket under ws when frames can be written and corked there; null: plain ws.send. */
+  private readonly wire: WireSocket | null;
+  /** Unsent bytes when this turn's cork began (see bufferedBytes). */
+  private backlogAtCork = 0;
 
   private constructor(
     private readonly ws: TaggedSocket,
@@ -127,6 +138,7 @@ export class WsSession implements Session<PreparedFrame> {
     private readonly options: AcceptOptions,
   ) {
     this.log = options.log;
+    this.wire = wireSocketOf(ws);
   }
 
   /** Takes over an upgraded socket: listeners, name timeout, heartbeat. */
@@ -145,9 +157,16 @@ export class WsSession implements Session<PreparedFrame> {
     return session;
   }
 
-  /** Unsent bytes queued on this socket (ws's count includes pre-framed writes). */
+  /**
+   * Bytes the client has not taken yet; the room disconnects past its maxBufferedBytes. While
+   * this turn's writes are corked it is the backlog from before the turn: a burst written in
+   * one turn is not a slow client, and nothing drains mid-turn anyway. A client that does not
+   * read is caught on its next turn, so memory stays within the limit plus one turn's output.
+   */
   get bufferedBytes(): number {
-    return this.ws.bufferedAmount;
+    const wire = this.wire;
+    if (wire === null) return this.ws.bufferedAmount;
+    return wire.writableCorked > 0 ? this.backlogAtCork : wire.writableLength;
   }
 
   /** The member's name once joined. */
@@ -163,7 +182,14 @@ export class WsSession implements Session<PreparedFrame> {
       this.welcome(self, event.seq);
       return;
     }
-    if (frame !== null) sendPrepared(this.ws, frame);
+    if (frame === null) return;
+    const wire = this.wire;
+    if (wire === null) {
+      sendPrepared(this.ws, frame);
+      return;
+    }
+    if (wire.writableCorked === 0) this.cork(wire);
+    writePrepared(this.ws, wire, frame);
   }
 
   close(reason: DisconnectReason): void {
@@ -390,7 +416,17 @@ export class WsSession implements Session<PreparedFrame> {
   }
 
   private sendText(text: string): void {
-    if (this.writable()) this.ws.send(text);
+    if (!this.writable()) return;
+    const wire = this.wire;
+    // Corked too, so replies and control frames keep their order among this turn's frames.
+    if (wire !== null && wire.writableCorked === 0) this.cork(wire);
+    this.ws.send(text);
+  }
+
+  /** Holds this turn's writes for one writev at the end of the turn (cork-for-turn.ts). */
+  private cork(wire: WireSocket): void {
+    this.backlogAtCork = wire.writableLength;
+    corkForTurn(wire);
   }
 
   /**

@@ -1,6 +1,13 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { preframingAvailable, prepareFrame, sendPrepared } from '../src/index.js';
+import {
+  corkForTurn,
+  preframingAvailable,
+  prepareFrame,
+  sendPrepared,
+  wireSocketOf,
+  writePrepared,
+} from '../src/index.js';
 import { nextEvent } from './helpers.js';
 
 /** A bare ws server/client pair on 127.0.0.1:0, so the test sees ws's own behaviour. */
@@ -83,5 +90,95 @@ describe('prepared frames', () => {
     expect(isBinary).toBe(false);
     expect(String(data)).toBe('{"deflated":true}');
     expect(counts.sends).toBe(1);
+  });
+});
+
+/** Counts the writes the net.Socket hands to the kernel side (_write or _writev). */
+function socketWrites(socket: object): { writes: number } {
+  const counts = { writes: 0 };
+  const internals = socket as Record<'_write' | '_writev', (...a: unknown[]) => void>;
+  for (const key of ['_write', '_writev'] as const) {
+    const original = internals[key];
+    internals[key] = function (this: unknown, ...args: unknown[]) {
+      counts.writes++;
+      return original.apply(this, args);
+    };
+  }
+  return counts;
+}
+
+describe('writing prepared frames to the socket under ws', () => {
+  it('finds the net.Socket under a plain ws connection', async () => {
+    const { server } = await pair(false);
+    const wire = wireSocketOf(server);
+    expect(wire).toBe((server as unknown as { _socket: unknown })._socket);
+  });
+
+  it('gives no socket when permessage-deflate is negotiated or the internals are missing', async () => {
+    const { server } = await pair(true);
+    expect(wireSocketOf(server)).toBeNull();
+    const internals = server as unknown as Record<string, unknown>;
+    const sender = { sendFrame() {}, _state: 0 };
+    const socket = internals._socket;
+    const fakes = [
+      {},
+      { _sender: sender, _extensions: {} },
+      { _sender: sender, _extensions: {}, _socket: null },
+      { _sender: sender, _extensions: {}, _socket: { write() {} } },
+      { _sender: { _state: 0 }, _extensions: {}, _socket: socket },
+    ];
+    for (const fake of fakes) expect(wireSocketOf(fake as unknown as WebSocket)).toBeNull();
+  });
+
+  it('a corked turn of frames and ordinary sends leaves in order in one write', async () => {
+    const { server, client } = await pair(false);
+    const wire = wireSocketOf(server)!;
+    const writes = socketWrites(wire);
+    const counts = senderCalls(server);
+    const received: string[] = [];
+    client.on('message', (data) => received.push(String(data)));
+    expect(corkForTurn(wire)).toBe(true);
+    writePrepared(server, wire, prepareFrame('{"n":1}'));
+    server.send('{"n":2}');
+    writePrepared(server, wire, prepareFrame('{"n":3}'));
+    writePrepared(server, wire, prepareFrame(JSON.stringify('x'.repeat(300))));
+    server.send('{"n":5}');
+    expect(writes.writes).toBe(0);
+    while (received.length < 5) await nextEvent(client, 'message');
+    expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}', `"${'x'.repeat(300)}"`, '{"n":5}']);
+    expect(writes.writes).toBe(1);
+    // Only the two ordinary sends went through ws's Sender.
+    expect(counts.frames).toBe(2);
+  });
+
+  it('a close frame written while corked follows the frames before it', async () => {
+    const { server, client } = await pair(false);
+    const wire = wireSocketOf(server)!;
+    const received: string[] = [];
+    client.on('message', (data) => received.push(String(data)));
+    const closed = nextEvent<[number]>(client, 'close');
+    corkForTurn(wire);
+    writePrepared(server, wire, prepareFrame('{"last":1}'));
+    server.close(1001, 'bye');
+    const [code] = await closed;
+    expect(code).toBe(1001);
+    expect(received).toEqual(['{"last":1}']);
+  });
+
+  it('terminate while corked drops the turn and harms no other socket in the flush', async () => {
+    const gone = await pair(false);
+    const live = await pair(false);
+    const goneWire = wireSocketOf(gone.server)!;
+    const liveWire = wireSocketOf(live.server)!;
+    const closed = nextEvent<[number]>(gone.client, 'close');
+    const got = nextEvent<[Buffer]>(live.client, 'message');
+    corkForTurn(goneWire);
+    corkForTurn(liveWire);
+    writePrepared(gone.server, goneWire, prepareFrame('{"lost":1}'));
+    writePrepared(live.server, liveWire, prepareFrame('{"kept":1}'));
+    gone.server.terminate();
+    const [[data], [code]] = await Promise.all([got, closed]);
+    expect(String(data)).toBe('{"kept":1}');
+    expect(code).toBe(1006);
   });
 });

@@ -336,3 +336,69 @@ describe('client library interop', () => {
     socket.terminate();
   });
 });
+
+/** Counts the writes each server-side net.Socket hands to the kernel side (_write/_writev). */
+function countServerWrites(gw: Awaited<ReturnType<typeof startGateway>>): { writes: number }[] {
+  const server = (gw.app as unknown as { websocketServer: { clients: Set<WebSocket> } })
+    .websocketServer;
+  return [...server.clients].map((ws) => {
+    const socket = (ws as unknown as { _socket: Record<string, (...a: unknown[]) => void> })
+      ._socket;
+    const counts = { writes: 0 };
+    for (const key of ['_write', '_writev']) {
+      const original = socket[key]!;
+      socket[key] = function (this: unknown, ...args: unknown[]) {
+        counts.writes++;
+        return original.apply(this, args);
+      };
+    }
+    return counts;
+  });
+}
+
+describe('write coalescing', () => {
+  it('a turn of broadcasts reaches each member in order in one socket write', async () => {
+    const gw = await startGateway({ plugin: { heartbeatMs: 0 } });
+    const alice = await joinAs(gw, 'alice');
+    const bob = await joinAs(gw, 'bob');
+    await alice.next((m) => m.type === 'join' && m.name === 'bob');
+    const counts = countServerWrites(gw);
+    expect(counts).toHaveLength(2);
+    const texts = Array.from({ length: 20 }, (_, i) => `burst ${i}`);
+    for (const text of texts) void gw.room.post(text);
+    for (const client of [alice, bob]) {
+      for (const text of texts) {
+        expect(await client.next('chat_message')).toMatchObject({ content: text });
+      }
+    }
+    expect(counts.map((c) => c.writes)).toEqual([1, 1]);
+  });
+
+  it('a burst far over maxBufferedBytes in one turn does not drop readers that keep up', async () => {
+    const gw = await startGateway({ limits: { maxBufferedBytes: 64 * 1024 } });
+    const alice = await joinAs(gw, 'alice');
+    const bob = await joinAs(gw, 'bob');
+    await alice.next((m) => m.type === 'join' && m.name === 'bob');
+    const text = 'b'.repeat(3900);
+    const count = 2000; // ~8 MB each: more than the kernel takes at once
+    for (let i = 0; i < count; i++) void gw.room.post(`${i} ${text}`);
+    await gw.room.post('the end');
+    for (const client of [alice, bob]) {
+      await client.next((m) => m.content === 'the end', 30_000);
+      expect(client.messages.filter((m) => m.type === 'chat_message')).toHaveLength(count + 1);
+    }
+    expect(gw.room.stats.drops.too_slow).toBeUndefined();
+    expect(gw.room.size).toBe(2);
+  });
+
+  it('messages, bye and close written in one turn arrive in that order', async () => {
+    const gw = await startGateway();
+    const alice = await joinAs(gw, 'alice');
+    for (let i = 0; i < 5; i++) void gw.room.post(`before close ${i}`);
+    void gw.room.close('shutdown');
+    const { code } = await alice.waitClosed();
+    expect(code).toBe(1001);
+    const tail = alice.messages.slice(-6).map((m) => (m.type === 'bye' ? 'bye' : m.content));
+    expect(tail).toEqual([0, 1, 2, 3, 4].map((i) => `before close ${i}`).concat('bye'));
+  });
+});

@@ -1,0 +1,40 @@
+/** The part of a net.Socket (a Writable) that turn corking uses. */
+export interface CorkableSocket {
+  cork(): void;
+  uncork(): void;
+  readonly writableCorked: number;
+}
+
+// Sockets corked during this event-loop turn, and one shared flush for all of them: no closure
+// or timer per socket or per message. setImmediate runs right after the poll phase, so every
+// socket read in one poll (e.g. several senders' messages) shares the same writes;
+// process.nextTick would flush after every I/O callback instead (measured: closed loop
+// ~130k deliveries/s against ~310k with setImmediate, no better latency).
+let corked: CorkableSocket[] = [];
+let scheduled = false;
+
+function uncorkAll(): void {
+  const sockets = corked;
+  corked = [];
+  scheduled = false;
+  // uncork() on a socket that was ended or destroyed meanwhile is a no-op (Writable checks).
+  for (const socket of sockets) socket.uncork();
+}
+
+/**
+ * Corks `socket` until the current event-loop turn ends, unless it is corked already; returns
+ * true when this call corked it. Everything written to the socket until then, by anyone (ws's
+ * own sends, close frames), leaves in one writev in write order: a broadcast of many events
+ * costs one syscall per recipient per turn instead of one per event (DESIGN §5). Corked bytes
+ * count in `writableLength`.
+ */
+export function corkForTurn(socket: CorkableSocket): boolean {
+  if (socket.writableCorked !== 0) return false;
+  socket.cork();
+  corked.push(socket);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(uncorkAll);
+  }
+  return true;
+}
