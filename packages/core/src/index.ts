@@ -38,6 +38,13 @@ export { LazyChildLogger, type Logger, lazyChild, noopLogger } from './log.js';
 export { Member, type MemberState, type Reply } from './member.js';
 export { autoName, foldName, MAX_NAME_CHARS, normalizeName, RESERVED_NAMES } from './names.js';
 export {
+  type DeferredWriter,
+  isOthersPresence,
+  PRESENCE_FLUSH_MAX_MS,
+  PRESENCE_FLUSH_MIN_MS,
+  schedulePresenceFlush,
+} from './presence-flush.js';
+export {
   type JoinOptions,
   type PostOptions,
   Room,

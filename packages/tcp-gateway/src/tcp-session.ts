@@ -1,15 +1,17 @@
 import type { Socket } from 'node:net';
 import {
+  type DeferredWriter,
   type DisconnectReason,
+  isOthersPresence,
   type Logger,
   type Member,
   type Reply,
   type Room,
   type RoomEvent,
   type Session,
+  schedulePresenceFlush,
   toChatError,
 } from '@chatgate/core';
-import { type DeferredWriter, schedulePresenceFlush } from './presence-flush.js';
 import type { Input, InputDecoder, TcpDialect } from './tcp-dialect.js';
 import { writeCoalesced } from './write-coalesced.js';
 
@@ -48,10 +50,6 @@ function onSocketClose(this: SessionSocket): void {
 }
 
 /** Someone else's join or leave: it may wait for the presence flush. */
-function isOthersPresence(event: RoomEvent, self: Member): boolean {
-  return (event.kind === 'join' || event.kind === 'leave') && event.memberId !== self.id;
-}
-
 function destroySocket(socket: Socket): void {
   socket.destroy();
 }

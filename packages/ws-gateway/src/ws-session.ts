@@ -7,7 +7,12 @@ import type {
   RoomEvent,
   Session,
 } from '@chatgate/core';
-import { toChatError } from '@chatgate/core';
+import {
+  type DeferredWriter,
+  isOthersPresence,
+  schedulePresenceFlush,
+  toChatError,
+} from '@chatgate/core';
 import type { WebSocket } from 'ws';
 import {
   BYE_MESSAGES,
@@ -117,7 +122,7 @@ export interface AcceptOptions {
  * Session: `deliver` writes the room's pre-encoded frame as is (every recipient gets the same
  * bytes), and the member's own join is rendered here as connect_response, history, welcome.
  */
-export class WsSession implements Session<PreparedFrame> {
+export class WsSession implements Session<PreparedFrame>, DeferredWriter {
   readonly dialect = jsonDialect;
   /** Set by a pong; cleared by each heartbeat tick. */
   alive = true;
@@ -131,6 +136,8 @@ export class WsSession implements Session<PreparedFrame> {
   private readonly wire: WireSocket | null;
   /** Unsent bytes when this turn's cork began (see bufferedBytes). */
   private backlogAtCork = 0;
+  /** Others' joins and leaves waiting for the presence flush (shared frames, in seq order). */
+  private deferred: PreparedFrame[] | undefined;
 
   private constructor(
     private readonly ws: TaggedSocket,
@@ -188,8 +195,37 @@ export class WsSession implements Session<PreparedFrame> {
       sendPrepared(this.ws, frame);
       return;
     }
+    // A join storm would cost every member one write per join; others' presence waits for
+    // the shared presence flush instead, and anything else written first sends it along.
+    if (isOthersPresence(event, self)) {
+      if (this.deferred === undefined) {
+        this.deferred = [frame];
+        schedulePresenceFlush(this);
+      } else {
+        this.deferred.push(frame);
+      }
+      return;
+    }
     if (wire.writableCorked === 0) this.cork(wire);
+    if (this.deferred !== undefined) this.writeDeferred(wire);
     writePrepared(this.ws, wire, frame);
+  }
+
+  /** @internal presence flush: deferred frames go out now, in one corked write. */
+  flushDeferred(): void {
+    const wire = this.wire;
+    if (this.deferred === undefined || wire === null || !this.writable()) {
+      this.deferred = undefined;
+      return;
+    }
+    if (wire.writableCorked === 0) this.cork(wire);
+    this.writeDeferred(wire);
+  }
+
+  private writeDeferred(wire: WireSocket): void {
+    const frames = this.deferred!;
+    this.deferred = undefined;
+    for (const frame of frames) writePrepared(this.ws, wire, frame);
   }
 
   close(reason: DisconnectReason): void {
@@ -420,6 +456,7 @@ export class WsSession implements Session<PreparedFrame> {
     const wire = this.wire;
     // Corked too, so replies and control frames keep their order among this turn's frames.
     if (wire !== null && wire.writableCorked === 0) this.cork(wire);
+    if (wire !== null && this.deferred !== undefined) this.writeDeferred(wire);
     this.ws.send(text);
   }
 
@@ -440,6 +477,7 @@ export class WsSession implements Session<PreparedFrame> {
     closeText: string = reason,
   ): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    this.flushDeferred();
     if (lastFrame !== null) this.sendText(lastFrame);
     this.state = 'closing';
     this.reason ??= reason;

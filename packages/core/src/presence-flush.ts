@@ -1,3 +1,6 @@
+import type { RoomEvent } from './events.js';
+import type { Member } from './member.js';
+
 /** Something holding deferred bytes; `flushDeferred` writes them now (never throws). */
 export interface DeferredWriter {
   flushDeferred(): void;
@@ -26,8 +29,14 @@ function flushAll(): void {
   );
 }
 
+/** True for someone else's join or leave: the events a transport may defer to a flush. */
+export function isOthersPresence(event: RoomEvent, self: Member): boolean {
+  return (event.kind === 'join' || event.kind === 'leave') && event.memberId !== self.id;
+}
+
 /**
- * Flushes `writer` with the next presence flush, one timer for every connection. Used for
+ * Flushes `writer` with the next presence flush, one timer for every connection of every
+ * transport in the process. Used for
  * others' joins and leaves: when N members join one after another, each join otherwise costs
  * a write syscall to every member (N² in all, ~12 µs each here); batched, one writev per
  * member carries every join of the wait. The wait grows with the cost of a flush (4×, at most
