@@ -8,7 +8,11 @@ export interface RoomLimits {
   rateBurst: number;
   /** Token bucket refill, messages per second. */
   ratePerSecond: number;
-  /** Refused messages in a row (while limited) after which the member is disconnected. */
+  /**
+   * Refused messages after which the member is disconnected as flooding. The count starts
+   * again only once the member's bucket has refilled completely, so a client that keeps
+   * sending at twice the rate is disconnected too, while an occasional burst is not.
+   */
   floodDisconnectAfter: number;
   /** Unsent output, in bytes, past which a member is disconnected as `too_slow`. */
   maxBufferedBytes: number;
@@ -37,18 +41,28 @@ export class TokenBucket {
     this.last = now();
   }
 
+  /** True when the bucket has refilled completely: the sender has been calm for a while. */
+  get full(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
   /** Takes one token if available. */
   take(): boolean {
+    this.refill();
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  private refill(): void {
     const now = this.now();
     const elapsed = now - this.last;
     if (elapsed > 0) {
       this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.perSecond) / 1000);
       this.last = now;
     }
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    return false;
   }
 }

@@ -43,7 +43,7 @@ export class Member {
   state: MemberState = 'joining';
   private currentName: string;
   private currentFolded: string;
-  private refusedInARow = 0;
+  private refusedSinceCalm = 0;
   private floodDisconnecting = false;
   private leaving: Promise<void> | undefined;
   // Made only when someone waits: most members never await their own join or leave.
@@ -251,15 +251,13 @@ export class Member {
   /** Rate limit; persistent flooding disconnects. Throws rate_limited. */
   private admit(): void {
     this.requireJoined();
-    if (this.bucket.take()) {
-      this.refusedInARow = 0;
-      return;
-    }
+    if (this.bucket.full) this.refusedSinceCalm = 0;
+    if (this.bucket.take()) return;
     this.host.countDrop('rate_limited');
     // Once: a flood schedules one disconnect, not one timer per refusal past the threshold.
-    if (++this.refusedInARow >= this.host.floodDisconnectAfter && !this.floodDisconnecting) {
+    if (++this.refusedSinceCalm >= this.host.floodDisconnectAfter && !this.floodDisconnecting) {
       this.floodDisconnecting = true;
-      this.log.warn({ refused: this.refusedInARow }, 'disconnecting a flooding member');
+      this.log.warn({ refused: this.refusedSinceCalm }, 'disconnecting a flooding member');
       // After this turn, so the client is told rate_limited before it is told goodbye.
       setTimeout(() => void this.disconnect('flooding'), 0);
     }

@@ -636,3 +636,41 @@ describe('Room > private encoding', () => {
     expect(dialect.encodes - before).toBe(1);
   });
 });
+
+describe('Room > flooding at twice the rate', () => {
+  it('disconnects a member that keeps sending at twice the refill rate', async () => {
+    let now = 0;
+    const room = new Room({
+      now: () => now,
+      limits: { rateBurst: 5, ratePerSecond: 10, floodDisconnectAfter: 20 },
+    });
+    const a = await joinAs(room, 'alice');
+    const b = await joinAs(room, 'bob');
+    let refused = 0;
+    // 20 messages a second (every 50 ms) against a refill of 10 a second.
+    for (let i = 0; i < 200 && a.member.state === 'joined'; i++) {
+      now += 50;
+      await a.member.say(`m${i}`).catch(() => refused++);
+    }
+    await a.member.left;
+    expect(a.session.closedWith).toEqual(['flooding']);
+    expect(refused).toBeGreaterThanOrEqual(20);
+    expect(b.session.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
+  });
+
+  it('forgives refusals once the member has been calm long enough to refill', async () => {
+    let now = 0;
+    const room = new Room({
+      now: () => now,
+      limits: { rateBurst: 3, ratePerSecond: 1, floodDisconnectAfter: 3 },
+    });
+    const a = await joinAs(room, 'alice');
+    for (let round = 0; round < 5; round++) {
+      // A burst: 3 accepted, 2 refused; then quiet until the bucket is full again.
+      for (let i = 0; i < 5; i++) await a.member.say(`r${round}m${i}`).catch(() => {});
+      now += 3000;
+    }
+    expect(a.member.state).toBe('joined');
+    expect(a.session.closedWith).toEqual([]);
+  });
+});
