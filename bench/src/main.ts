@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       launch,
       pin: options.pin,
       settleTimeoutMs: options.mode === 'quick' ? 20_000 : 120_000,
+      idleHoldMs: options.mode === 'quick' ? 5_000 : 40_000,
       profileDir:
         options.profileDir === null
           ? null

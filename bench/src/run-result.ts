@@ -41,10 +41,14 @@ export interface RunResult {
   generator: { cpuS: number; cpuUserS: number; cpuSystemS: number; cpuPercent: number } | null;
   idle: {
     baselineRssKb: number;
+    /** RSS after the connections were held for `heldS` once the server went quiet. */
     rssKb: number;
+    /** RSS the moment the server went quiet, before V8 handed back the joins' garbage. */
+    rssKbAtQuiet: number;
     kbPerConnection: number;
     settled: boolean;
     settleS: number;
+    heldS: number;
   } | null;
   /** Event-loop delay of the idle bench parent over the window: how much the box stalled. */
   benchLagMs: { p99: number; max: number } | null;

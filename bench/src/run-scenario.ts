@@ -32,6 +32,12 @@ export interface RunContext {
   repetition: number;
   /** Idle memory: how long to wait for the server to go quiet after connecting. */
   settleTimeoutMs: number;
+  /**
+   * Idle memory: how long to keep holding the quiet connections before reading RSS. V8 hands
+   * freed heap back to the OS only after some idle seconds (its memory reducer), so a reading
+   * taken at once counts the connect phase's garbage (for chatgate, ~N²/2 join deliveries).
+   */
+  idleHoldMs: number;
   /** Pin the server and the generator to CPUs 0 and 1. */
   pin: boolean;
   /** When set, both processes write V8 CPU profiles into this folder. */
@@ -216,6 +222,9 @@ async function measureIdle(
   const settled = await settle(server.pid, ctx.settleTimeoutMs);
   const settleS = (performance.now() - settleStarted) / 1000;
   if (!settled) result.notes.push(`server still busy after ${Math.round(settleS)} s`);
+  const rssKbAtQuiet = readMemory(server.pid).rssKb;
+  progress.log(`  holding the connections for ${ctx.idleHoldMs / 1000} s`);
+  await new Promise((resolve) => setTimeout(resolve, ctx.idleHoldMs));
   const elapsedS = (performance.now() - t0) / 1000;
   result.benchLagMs = lag.stop();
   // Count what is still open now: RSS is per connection held, not per connection made.
@@ -231,10 +240,16 @@ async function measureIdle(
   result.idle = {
     baselineRssKb: baseline,
     rssKb: memory.rssKb,
+    rssKbAtQuiet,
     kbPerConnection: result.connections > 0 ? (memory.rssKb - baseline) / result.connections : 0,
     settled,
     settleS,
+    heldS: ctx.idleHoldMs / 1000,
   };
+  if (result.connections > 0) {
+    const atQuiet = (rssKbAtQuiet - baseline) / result.connections;
+    result.notes.push(`${atQuiet.toFixed(1)} KB/connection the moment the server went quiet`);
+  }
   if (server.exited) throw new Error('server exited while holding connections');
 }
 

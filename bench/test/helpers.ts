@@ -22,5 +22,13 @@ export function server(cpuUsPerDelivery: number | null) {
 }
 
 export function idle(kbPerConnection: number) {
-  return { baselineRssKb: 50_000, rssKb: 60_000, kbPerConnection, settled: true, settleS: 1 };
+  return {
+    baselineRssKb: 50_000,
+    rssKb: 60_000,
+    rssKbAtQuiet: 70_000,
+    kbPerConnection,
+    settled: true,
+    settleS: 1,
+    heldS: 40,
+  };
 }
