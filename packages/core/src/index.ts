@@ -11,6 +11,7 @@ export {
   type ConnectionGateOptions,
   DEFAULT_CONNECTION_LIMITS,
 } from './connection-gate.js';
+export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
 export type { Engine, EventBus, NameRegistry } from './engine.js';
 export { InProcessEngine } from './engine-local.js';
 export {

@@ -1,30 +1,13 @@
 import type { Socket } from 'node:net';
-
-// Sockets corked during this event-loop turn; one setImmediate uncorks them all.
-let corked: Socket[] = [];
-let scheduled = false;
-
-function uncorkAll(): void {
-  const sockets = corked;
-  corked = [];
-  scheduled = false;
-  for (const socket of sockets) socket.uncork();
-}
+import { corkForTurn } from '@chatgate/core';
 
 /**
  * Writes `chunk`, batching everything written to this socket in the same event-loop turn into
- * one writev when the turn ends: many events cost one syscall per recipient (DESIGN §5).
- * Chunks are never split or reordered, so length-prefixed frames stay whole. Corked bytes count
- * in `socket.writableLength`, so slow-consumer checks still see them. `socket.end()` uncorks.
+ * one writev when the turn ends (core's corkForTurn): many events cost one syscall per
+ * recipient (DESIGN §5). Chunks are never split or reordered, so length-prefixed frames stay
+ * whole. Corked bytes count in `socket.writableLength`, so slow-consumer checks still see them.
  */
 export function writeCoalesced(socket: Socket, chunk: Buffer): void {
-  if (socket.writableCorked === 0) {
-    socket.cork();
-    corked.push(socket);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(uncorkAll);
-    }
-  }
+  corkForTurn(socket);
   socket.write(chunk);
 }

@@ -10,7 +10,6 @@ export {
   CLOSE_TRY_AGAIN_LATER,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
-export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
 export { JsonDialect, jsonDialect } from './json-dialect.js';
 export {
   CLOSE_GRACE_MS,

@@ -1,6 +1,6 @@
+import type { CorkableSocket } from '@chatgate/core';
 import type { WebSocket } from 'ws';
 import * as wsModule from 'ws';
-import type { CorkableSocket } from './cork-for-turn.js';
 
 /**
  * One server-to-client text message, serialised and (when ws allows) framed once, so a

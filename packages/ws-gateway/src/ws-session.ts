@@ -8,6 +8,7 @@ import type {
   Session,
 } from '@chatgate/core';
 import {
+  corkForTurn,
   type DeferredWriter,
   isOthersPresence,
   schedulePresenceFlush,
@@ -23,7 +24,6 @@ import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
-import { corkForTurn } from './cork-for-turn.js';
 import type { DeadlineQueue } from './deadline-queue.js';
 import type { Heartbeat } from './heartbeat.js';
 import { jsonDialect } from './json-dialect.js';
@@ -460,7 +460,7 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
     this.ws.send(text);
   }
 
-  /** Holds this turn's writes for one writev at the end of the turn (cork-for-turn.ts). */
+  /** Holds this turn's writes for one writev at the end of the turn (core's corkForTurn). */
   private cork(wire: WireSocket): void {
     this.backlogAtCork = wire.writableLength;
     corkForTurn(wire);

@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net';
+import { corkForTurn } from '@chatgate/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { corkForTurn } from '../src/cork-for-turn.js';
 import { nextEvent, waitUntil } from './helpers.js';
 
 /** A connected net socket pair on 127.0.0.1:0; `received` collects what the client reads. */

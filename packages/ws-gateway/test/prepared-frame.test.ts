@@ -1,7 +1,7 @@
+import { corkForTurn } from '@chatgate/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
-  corkForTurn,
   preframingAvailable,
   prepareFrame,
   sendPrepared,

@@ -1,4 +1,4 @@
-/** The part of a net.Socket (a Writable) that turn corking uses. */
+/** The part of a net.Socket (a Writable) that turn corking uses; core imports no node:net. */
 export interface CorkableSocket {
   cork(): void;
   uncork(): void;
@@ -12,6 +12,10 @@ export interface CorkableSocket {
 // ~130k deliveries/s against ~310k with setImmediate, no better latency).
 let corked: CorkableSocket[] = [];
 let scheduled = false;
+
+// Node's setImmediate runs after the poll phase; a runtime without it gets the next macrotask.
+const afterThisTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
 
 function uncorkAll(): void {
   const sockets = corked;
@@ -34,7 +38,7 @@ export function corkForTurn(socket: CorkableSocket): boolean {
   corked.push(socket);
   if (!scheduled) {
     scheduled = true;
-    setImmediate(uncorkAll);
+    afterThisTurn(uncorkAll);
   }
   return true;
 }
