@@ -1,6 +1,9 @@
 // chatgate browser client. Plain script, no build step. Every piece of text from the network
 // goes into the page through textContent (never parsed as HTML), so chat text cannot inject markup.
 (() => {
+  /** Error codes that mean the last message was refused and can be edited and resent. */
+  const REFUSED_MESSAGE_CODES = new Set(['too_long', 'rate_limited']);
+
   const $ = (id) => document.getElementById(id);
   const WS_PATH = document.body.dataset.wsPath || '/ws';
   const MAX_RENDERED = 500;
@@ -322,6 +325,10 @@
         return;
       case 'error':
         notice(String(msg.message || 'Error'), 'error');
+        // A refused message is not lost: give it back to edit, unless something new was typed.
+        if (REFUSED_MESSAGE_CODES.has(msg.code) && state.lastSent && !els.input.value) {
+          els.input.value = state.lastSent;
+        }
         return;
       case 'bye':
         state.bye = msg.reason;
@@ -467,6 +474,7 @@
     // Commands (`/users`, `@bob hi`) stay commands while a private target is selected.
     if (state.target && !/^\s*[/@]/.test(content)) message.to = state.target;
     ws.send(JSON.stringify(message));
+    state.lastSent = content;
     els.input.value = '';
   });
 

@@ -144,6 +144,9 @@ describe.skipIf(!runBrowser)('browser client in headless Chromium', () => {
     await page.fill('#message-input', 'x'.repeat(4001));
     await page.press('#message-input', 'Enter');
     await page.locator('#messages .notice-error', { hasText: 'Message is too long' }).waitFor();
+    // ...and the refused text is given back to edit instead of being lost.
+    expect(await page.inputValue('#message-input')).toBe('x'.repeat(4001));
+    await page.fill('#message-input', '');
 
     // Drop every socket from the server side: the page reconnects with backoff and rejoins.
     for (const socket of gw.app.websocketServer.clients) socket.terminate();
