@@ -2,6 +2,7 @@ import {
   type ConnectionGate,
   DEFAULT_CONNECTION_LIMITS,
   type Logger,
+  lazyChild,
   type Room,
 } from '@chatgate/core';
 // Type-only: brings @fastify/websocket's route augmentation ({ websocket: true }).
@@ -108,7 +109,7 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
       socket.close(CLOSE_REFUSED, admitted.reason);
       return;
     }
-    const connLog = log.child({ conn: ++connectionCounter, transport: 'rpc', remote });
+    const connLog = lazyChild(log, { conn: ++connectionCounter, transport: 'rpc', remote });
     const connection = new RpcConnection(
       socket,
       room,

@@ -1,4 +1,4 @@
-import { ConnectionGate, type Logger, type Room } from '@chatgate/core';
+import { ConnectionGate, type Logger, lazyChild, type Room } from '@chatgate/core';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -77,7 +77,7 @@ async function wsGatewayPlugin(fastify: FastifyInstance, options: WsGatewayOptio
   const accept = (ws: WebSocket, request: FastifyRequest, pathName: string | undefined) => {
     const remote = request.ip;
     const conn = `ws-${++connectionCounter}`;
-    const connLog = log.child({ conn, transport: 'ws', dialect: 'json', remote });
+    const connLog = lazyChild(log, { conn, transport: 'ws', dialect: 'json', remote });
     const admitted = gate.admit(remote, 'ws');
     if (!admitted.ok) {
       // Refused before joining: say why in a frame (group_terminal prints `message`), then close.
