@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from '@chatgate/core';
+import { RPC_DEFAULTS } from '@chatgate/rpc-gateway';
 
 /** A listener port: a number (0 picks a free one) or null when the listener is off. */
 export type Port = number | null;
@@ -19,10 +20,12 @@ export interface Config {
   maxPayloadBytes: number;
   heartbeatMs: number;
   drainTimeoutMs: number;
+  rpcMaxCallsInFlight: number;
+  rpcBatchCors: boolean;
   logLevel: string;
 }
 
-type Kind = 'port' | 'int' | 'string' | 'level';
+type Kind = 'port' | 'int' | 'string' | 'level' | 'bool';
 
 /** Where a setting lands in Config: a top-level field or one listener's port. */
 type Key = Exclude<keyof Config, 'ports'> | `ports.${keyof Config['ports']}`;
@@ -137,6 +140,20 @@ export const OPTIONS: Option[] = [
     'drainTimeoutMs',
     'on SIGTERM/SIGINT, how long to drain before exiting',
   ),
+  opt(
+    'rpc-max-calls-in-flight',
+    'int',
+    RPC_DEFAULTS.maxCallsInFlight,
+    'rpcMaxCallsInFlight',
+    'RPC calls one socket may have unanswered or unreleased; more closes it (1008)',
+  ),
+  opt(
+    'rpc-batch-cors',
+    'bool',
+    'false',
+    'rpcBatchCors',
+    'let any web page read POST /rpc (Access-Control-Allow-Origin: *)',
+  ),
   opt('log-level', 'level', 'info', 'logLevel', LEVELS.join('|')),
 ];
 
@@ -170,6 +187,10 @@ function parseValue(option: Option, raw: string, source: string): unknown {
       }
       return port;
     }
+    case 'bool':
+      if (raw === 'true' || raw === '1' || raw === 'yes' || raw === 'on') return true;
+      if (raw === 'false' || raw === '0' || raw === 'no' || raw === 'off') return false;
+      throw new ConfigError(`${source} must be true or false (got '${raw}')`);
     case 'int': {
       const value = Number(raw);
       if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 0) {
@@ -238,7 +259,8 @@ export function wantsVersion(argv: string[]): boolean {
 
 export function helpText(): string {
   const rows = OPTIONS.map((o) => {
-    const left = `  --${o.flag} ${o.kind === 'port' ? 'PORT|off' : o.kind === 'int' ? 'N' : 'VALUE'}`;
+    const arg = { port: 'PORT|off', int: 'N', bool: 'true|false', string: 'VALUE', level: 'VALUE' };
+    const left = `  --${o.flag} ${arg[o.kind]}`;
     return `${left.padEnd(34)}${o.help}\n${''.padEnd(34)}env ${o.env}, default ${o.default}`;
   });
   return [

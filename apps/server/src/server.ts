@@ -177,7 +177,12 @@ export class Chatgate {
       maxPayloadBytes: this.config.maxPayloadBytes,
       heartbeatMs: this.config.heartbeatMs,
     });
-    await app.register(rpcGateway, shared);
+    await app.register(rpcGateway, {
+      ...shared,
+      maxMessageSize: this.config.maxPayloadBytes,
+      maxCallsInFlight: this.config.rpcMaxCallsInFlight,
+      batchCors: this.config.rpcBatchCors,
+    });
     registerOpsRoutes(app, () => this.draining, withMetrics ? this.metrics : null);
     return app;
   }

@@ -135,7 +135,17 @@ export class Member {
     return this.host.recentHistory(count);
   }
 
-  async rename(requested: string): Promise<Reply> {
+  /** Renames this member; a rename reaches everyone, so it takes a token like a message. */
+  rename(requested: string): Promise<Reply> {
+    try {
+      this.admit();
+      return this.renameAdmitted(requested);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async renameAdmitted(requested: string): Promise<Reply> {
     this.requireJoined();
     const name = normalizeName(String(requested));
     const from = this.currentName;
@@ -236,7 +246,7 @@ export class Member {
       case 'help':
         return Promise.resolve({ kind: 'help', commands: COMMAND_HELP });
       case 'nick':
-        return this.rename(command.name);
+        return this.renameAdmitted(command.name);
       case 'quit':
         return this.leave('quit').then(() => ({ kind: 'quit' }) as const);
       case 'unknown':
@@ -257,6 +267,7 @@ export class Member {
     // Once: a flood schedules one disconnect, not one timer per refusal past the threshold.
     if (++this.refusedSinceCalm >= this.host.floodDisconnectAfter && !this.floodDisconnecting) {
       this.floodDisconnecting = true;
+      this.host.countDrop('flooding');
       this.log.warn({ refused: this.refusedSinceCalm }, 'disconnecting a flooding member');
       // After this turn, so the client is told rate_limited before it is told goodbye.
       setTimeout(() => void this.disconnect('flooding'), 0);

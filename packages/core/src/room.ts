@@ -372,7 +372,8 @@ export class Room {
     if (group !== undefined && group.size === 0) this.groups.delete(member.session.dialect);
   }
 
-  private countDrop(reason: string): void {
+  /** Counts a refused input or dropped member by reason (`chatgate_drops_total`). */
+  countDrop(reason: string): void {
     this.stats.drops[reason] = (this.stats.drops[reason] ?? 0) + 1;
   }
 
