@@ -1,4 +1,4 @@
-import { ConnectionGate } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import type { MemberApiShape } from '../src/index.js';
