@@ -8,6 +8,7 @@ const alias = {
   '@chatgate/core': src('./packages/core/src/index.ts'),
   '@chatgate/ws-gateway': src('./packages/ws-gateway/src/index.ts'),
   '@chatgate/tcp-gateway': src('./packages/tcp-gateway/src/index.ts'),
+  '@chatgate/engine-redis': src('./packages/engine-redis/src/index.ts'),
   // The subpath must come first: aliases match as prefixes.
   '@chatgate/rpc-gateway/client': src('./packages/rpc-gateway/src/client.ts'),
   '@chatgate/rpc-gateway': src('./packages/rpc-gateway/src/index.ts'),
@@ -26,6 +27,7 @@ export default defineConfig({
       project('ws-gateway', './packages/ws-gateway'),
       project('tcp-gateway', './packages/tcp-gateway'),
       project('rpc-gateway', './packages/rpc-gateway'),
+      project('engine-redis', './packages/engine-redis'),
       project('server', './apps/server'),
       project('client', './apps/client'),
       project('bench', './bench'),
