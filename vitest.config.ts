@@ -5,10 +5,11 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests import @chatgate/* from source, so they need no build.
 const alias = {
+  // A subpath must come before its package: aliases match as prefixes.
+  '@chatgate/core/transport': src('./packages/core/src/transport.ts'),
   '@chatgate/core': src('./packages/core/src/index.ts'),
   '@chatgate/ws-gateway': src('./packages/ws-gateway/src/index.ts'),
   '@chatgate/tcp-gateway': src('./packages/tcp-gateway/src/index.ts'),
-  // The subpath must come first: aliases match as prefixes.
   '@chatgate/rpc-gateway/client': src('./packages/rpc-gateway/src/client.ts'),
   '@chatgate/rpc-gateway': src('./packages/rpc-gateway/src/index.ts'),
   '@chatgate/server': src('./apps/server/src/index.ts'),

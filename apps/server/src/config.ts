@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from '@chatgate/core';
+import { DEFAULT_LIMITS } from '@chatgate/core';
+import { DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
 
 /** A listener port: a number (0 picks a free one) or null when the listener is off. */
 export type Port = number | null;

@@ -1,4 +1,5 @@
-import type { ConnectionGate, Room } from '@chatgate/core';
+import type { Room } from '@chatgate/core';
+import type { ConnectionGate } from '@chatgate/core/transport';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';

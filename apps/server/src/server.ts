@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { ConnectionGate, type Logger, Room } from '@chatgate/core';
+import { type Logger, Room } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import { rpcGateway } from '@chatgate/rpc-gateway';
 import { createTcpListener, type TcpListener } from '@chatgate/tcp-gateway';
 import { wsGateway } from '@chatgate/ws-gateway';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionGate, DEFAULT_LIMITS, TokenBucket } from '../src/index.js';
+import { DEFAULT_LIMITS, TokenBucket } from '../src/index.js';
+import { ConnectionGate } from '../src/transport.js';
 
 describe('TokenBucket', () => {
   it('allows the burst at once, then refills at the rate', () => {

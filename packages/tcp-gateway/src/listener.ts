@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
-import { ConnectionGate, type Logger, lazyChild, noopLogger, type Room } from '@chatgate/core';
+import { type Logger, lazyChild, noopLogger, type Room } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
 import { readProxyHeader } from './read-proxy-header.js';

@@ -1,5 +1,5 @@
 import { createSecureContext } from 'node:tls';
-import { ConnectionGate } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import { describe, expect, it } from 'vitest';
 import {
   Client,

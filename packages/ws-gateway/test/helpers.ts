@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionGate, type ConnectionGateOptions, Room, type RoomLimits } from '@chatgate/core';
+import { Room, type RoomLimits } from '@chatgate/core';
+import { ConnectionGate, type ConnectionGateOptions } from '@chatgate/core/transport';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
