@@ -31,6 +31,8 @@ export interface Config {
   trustProxy: string[];
   /** TCP dialect listeners expect a PROXY protocol (v1 or v2) header first. */
   proxyProtocol: boolean;
+  /** Bind address of the admin listener (`ports.admin`). */
+  adminHost: string;
 }
 
 type Kind = 'port' | 'int' | 'string' | 'level' | 'file' | 'origins' | 'addresses' | 'switch';
@@ -180,6 +182,7 @@ export const OPTIONS: Option[] = [
     'TCP listeners expect a PROXY protocol v1/v2 header (HAProxy, nginx stream)',
   ),
   opt('admin-port', 'port', 'off', 'ports.admin', PORT_HELP.admin),
+  opt('admin-host', 'string', '127.0.0.1', 'adminHost', 'bind address of --admin-port'),
 ];
 
 function assign(config: Config, key: Key, value: unknown): void {

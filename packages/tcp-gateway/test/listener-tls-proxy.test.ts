@@ -1,6 +1,7 @@
 import { createSecureContext } from 'node:tls';
 import { ConnectionGate } from '@chatgate/core/transport';
 import { describe, expect, it } from 'vitest';
+import { createTestCert } from '../../../test-support/tls-cert.js';
 import {
   Client,
   createTestRoom,
@@ -11,7 +12,6 @@ import {
   startListener,
   waitFor,
 } from './helpers.js';
-import { createTestCert } from './tls-cert.js';
 
 const greeting = (name: string) =>
   `* welcome, you are ${name}. Type /help for commands, /nick NAME to change your name.\n`;

@@ -11,11 +11,11 @@ export interface TestCert {
 }
 
 /** A fresh self-signed certificate for localhost and 127.0.0.1, made with openssl; never committed. */
-export function createTestCert(): TestCert {
+export function createTestCert(label = 'server'): TestCert {
   const dir = mkdtempSync(join(tmpdir(), 'chatgate-tls-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const certPath = join(dir, 'cert.pem');
-  const keyPath = join(dir, 'key.pem');
+  const certPath = join(dir, `${label}-cert.pem`);
+  const keyPath = join(dir, `${label}-key.pem`);
   execFileSync(
     'openssl',
     [
