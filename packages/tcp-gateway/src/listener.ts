@@ -1,11 +1,10 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type Logger, lazyChild, noopLogger, type Room } from '@chatgate/core';
-import { ConnectionGate } from '@chatgate/core/transport';
+import { ConnectionGate, DeadlineQueue } from '@chatgate/core/transport';
 import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
 import type { TcpDialect } from './tcp-dialect.js';
 import {
-  destroyAfter,
   onSocketError,
   type SessionContext,
   type SessionOwner,
@@ -54,6 +53,14 @@ export interface TcpListener {
 
 let connectionCounter = 0;
 
+function onNameTimeout(session: TcpSession): void {
+  session.nameTimedOut();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
 class NetTcpListener implements TcpListener, SessionOwner {
   readonly dialect: TcpDialect;
   private readonly server: Server;
@@ -74,12 +81,16 @@ class NetTcpListener implements TcpListener, SessionOwner {
       transport: 'tcp',
       dialect: this.dialect.name,
     });
+    const nameTimeoutMs = options.nameTimeoutMs ?? this.gate.options.nameTimeoutMs;
     this.context = {
       room: options.room,
       dialect: this.dialect,
       maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
-      nameTimeoutMs: options.nameTimeoutMs ?? this.gate.options.nameTimeoutMs,
-      closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+      nameDeadlines: nameTimeoutMs > 0 ? new DeadlineQueue(nameTimeoutMs, onNameTimeout) : null,
+      closeDeadlines: new DeadlineQueue(
+        options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+        destroySocket,
+      ),
     };
     this.server = createServer(this.onConnection);
   }
@@ -143,7 +154,7 @@ class NetTcpListener implements TcpListener, SessionOwner {
     const admission = this.gate.admit(remote, this.label);
     if (!admission.ok) {
       this.log.warn({ remote, reason: admission.reason }, 'connection refused');
-      destroyAfter(socket, this.context.closeGraceMs);
+      this.context.closeDeadlines.add(socket);
       socket.resume();
       const notice = this.dialect.refuseConnection(admission.reason);
       if (notice === null) socket.end();
