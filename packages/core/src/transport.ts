@@ -5,6 +5,7 @@ export {
   ConnectionGate,
   type ConnectionGateOptions,
   DEFAULT_CONNECTION_LIMITS,
+  type GateRefusal,
 } from './connection-gate.js';
 export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
 export { CorkedOutput, type FrameSink, type OutputSocket } from './corked-output.js';
