@@ -5,10 +5,12 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests import @chatgate/* from source, so they need no build.
 const alias = {
+  // A subpath must come before its package: aliases match as prefixes.
+  '@chatgate/core/transport': src('./packages/core/src/transport.ts'),
   '@chatgate/core': src('./packages/core/src/index.ts'),
   '@chatgate/ws-gateway': src('./packages/ws-gateway/src/index.ts'),
   '@chatgate/tcp-gateway': src('./packages/tcp-gateway/src/index.ts'),
-  // The subpath must come first: aliases match as prefixes.
+  '@chatgate/engine-redis': src('./packages/engine-redis/src/index.ts'),
   '@chatgate/rpc-gateway/client': src('./packages/rpc-gateway/src/client.ts'),
   '@chatgate/rpc-gateway': src('./packages/rpc-gateway/src/index.ts'),
   '@chatgate/server': src('./apps/server/src/index.ts'),
@@ -26,6 +28,7 @@ export default defineConfig({
       project('ws-gateway', './packages/ws-gateway'),
       project('tcp-gateway', './packages/tcp-gateway'),
       project('rpc-gateway', './packages/rpc-gateway'),
+      project('engine-redis', './packages/engine-redis'),
       project('server', './apps/server'),
       project('client', './apps/client'),
       project('bench', './bench'),

@@ -27,8 +27,6 @@ import {
 import { PayloadScanner } from './payload-scanner.js';
 import { summarizeLoss } from './receiver-tally.js';
 
-/** Handshakes in flight at once while connecting. */
-const CONNECT_CONCURRENCY = 100;
 /** A drain ends when nothing new arrived for this long. */
 const DRAIN_IDLE_MS = 2000;
 /** Closed loop: a message not seen by every receiver after this long is given up on. */
@@ -117,7 +115,7 @@ function planConnections(s: GeneratorSetup): { receivers: Opener[]; senders: Ope
   const byTransport = (name: string, receiver: number | null): Opener =>
     s.transport === 'line' ? line(receiver) : ws(name, receiver);
 
-  if (sc.load === 'idle') {
+  if (sc.load === 'idle' || sc.load === 'storm') {
     return {
       receivers: Array.from({ length: sc.connections }, (_, i) => byTransport(`idle${i}`, null)),
       senders: [],
@@ -141,10 +139,11 @@ function planConnections(s: GeneratorSetup): { receivers: Opener[]; senders: Ope
   };
 }
 
-/** Opens connections, CONNECT_CONCURRENCY at a time; stops starting new ones at `deadline`. */
+/** Opens connections, `concurrency` at a time; stops starting new ones at `deadline`. */
 async function openAll(
   openers: Opener[],
   label: string,
+  concurrency: number,
   deadline = Infinity,
 ): Promise<ClientConn[]> {
   const opened = new Array<ClientConn>(openers.length);
@@ -160,7 +159,7 @@ async function openAll(
       progressDetail = `${label} ${done}/${openers.length}`;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, openers.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, openers.length) }, worker));
   return opened.filter((conn) => conn !== undefined);
 }
 
@@ -172,8 +171,9 @@ async function connect(s: GeneratorSetup): Promise<void> {
   const deadline =
     s.scenario.connectDeadlineMs > 0 ? started + s.scenario.connectDeadlineMs : Infinity;
   await withProgress(async () => {
-    await openAll(plan.receivers, 'connected', deadline);
-    senders = await openAll(plan.senders, 'senders connected');
+    const concurrency = s.scenario.connectConcurrency;
+    await openAll(plan.receivers, 'connected', concurrency, deadline);
+    senders = await openAll(plan.senders, 'senders connected', concurrency);
   });
   send({ ev: 'connected', connections: connections.length, ms: performance.now() - started });
 }

@@ -107,6 +107,9 @@ async function main(): Promise<void> {
 
 function summarize(r: RunResult): string {
   if (r.status !== 'ok') return `FAILED: ${r.error}`;
+  if (r.storm !== null) {
+    return `${r.connections} joined in ${r.storm.joinedS.toFixed(2)} s, server CPU ${r.storm.cpuS.toFixed(2)} s`;
+  }
   if (r.idle !== null) {
     return `${r.connections} connections, ${r.idle.kbPerConnection.toFixed(1)} KB/conn`;
   }

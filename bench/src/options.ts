@@ -24,7 +24,9 @@ export interface BenchOptions {
 const SCENARIO_IDS: ReadonlyArray<ScenarioId> = [
   'latency',
   'efficiency',
+  'light-load',
   'closed-loop',
+  'join-storm',
   'idle-memory',
   'mixed-room',
 ];

@@ -69,10 +69,12 @@ const RESULT_HEADERS = [
   'usr µs/d',
   'srv RSS MB',
   'KB/conn',
+  'KB@3s',
+  'joined s',
   'gen CPU %',
   'lag ms',
 ];
-const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(14).fill('right')];
+const RESULT_ALIGN: Align[] = ['left', 'left', 'left', ...Array<Align>(16).fill('right')];
 
 /** The user-mode share of server CPU per delivery: the part chatgate's own code decides. */
 function userMicrosPerDelivery(r: RunResult): number | null {
@@ -104,6 +106,8 @@ export function renderResults(results: ReadonlyArray<RunResult>): string {
       formatNumber(userMicrosPerDelivery(r), 2),
       formatNumber(r.server?.rssMb, 1),
       formatNumber(r.idle?.kbPerConnection, 1),
+      formatNumber(r.idle?.kbPerConnectionAt3s, 1),
+      formatNumber(r.storm?.joinedS, 2),
       formatNumber(r.generator?.cpuPercent, 0),
       formatNumber(r.benchLagMs?.max, 0),
     ];
@@ -124,7 +128,9 @@ export function renderChecks(checks: ReadonlyArray<Check>): string {
     formatWithRange(c.raw, c.rawRange, decimals(c)),
     formatRatio(c.ratio),
     c.target,
-    c.verdict === 'pass' ? 'pass' : `${c.verdict.toUpperCase()}${c.reason ? ` (${c.reason})` : ''}`,
+    c.verdict === 'pass' || c.verdict === 'info'
+      ? c.verdict
+      : `${c.verdict.toUpperCase()}${c.reason ? ` (${c.reason})` : ''}`,
   ]);
   return renderTable(CHECK_HEADERS, rows, CHECK_ALIGN);
 }

@@ -45,10 +45,25 @@ export interface RunResult {
     rssKb: number;
     /** RSS the moment the server went quiet, before V8 handed back the joins' garbage. */
     rssKbAtQuiet: number;
+    /** RSS 3 s after the last connection was made: what a user sees right after a storm. */
+    rssKbAt3s: number;
+    kbPerConnectionAt3s: number;
+    /** Per connection held, from `rssKb` (after the hold). */
     kbPerConnection: number;
     settled: boolean;
     settleS: number;
     heldS: number;
+  } | null;
+  /** Join storm: how long until every member had joined, and what the server spent on it. */
+  storm: {
+    /** From the first connection attempt until the last member's join was confirmed. */
+    joinedS: number;
+    /** Server CPU over that time. */
+    cpuS: number;
+    /** From the first attempt until the server went quiet (it may still be announcing joins). */
+    quietS: number;
+    cpuToQuietS: number;
+    settled: boolean;
   } | null;
   /** Event-loop delay of the idle bench parent over the window: how much the box stalled. */
   benchLagMs: { p99: number; max: number } | null;
@@ -86,6 +101,7 @@ export function emptyResult(
     server: null,
     generator: null,
     idle: null,
+    storm: null,
     benchLagMs: null,
     notes: [],
   };

@@ -76,8 +76,18 @@ export async function runScenario(ctx: RunContext): Promise<RunResult> {
       host: LOOPBACK,
       ports: { http: server.ports.http, line: server.ports.line },
     };
-    if (scenario.load === 'idle') await measureIdle(server, generator, setup, result, ctx);
-    else await measureLoad(server, generator, setup, result);
+    switch (scenario.load) {
+      case 'idle':
+        await measureIdle(server, generator, setup, result, ctx);
+        break;
+      case 'storm':
+        await measureStorm(server, generator, setup, result, ctx);
+        break;
+      case 'open':
+      case 'closed':
+        await measureLoad(server, generator, setup, result);
+        break;
+    }
   } catch (err) {
     result.status = 'failed';
     result.error = err instanceof Error ? err.message : String(err);
@@ -90,7 +100,7 @@ export async function runScenario(ctx: RunContext): Promise<RunResult> {
 }
 
 function connectionCount(scenario: Scenario): number {
-  if (scenario.load === 'idle') return scenario.connections;
+  if (scenario.load === 'idle' || scenario.load === 'storm') return scenario.connections;
   if (scenario.mixed !== null) {
     return scenario.mixed.ws + scenario.mixed.line + scenario.mixed.rpc + scenario.senders;
   }
@@ -212,19 +222,17 @@ async function measureIdle(
   const t0 = performance.now();
   const lag = startLagMonitor();
   await connect(generator, setup, result);
-  if (result.connections < setup.scenario.connections) {
-    result.notes.push(
-      `held ${result.connections} of ${setup.scenario.connections} after the ${setup.scenario.connectDeadlineMs / 1000} s connect deadline`,
-    );
-  }
+  noteShortfall(setup, result);
+  await delay(AFTER_JOIN_READING_MS);
+  const rssKbAt3s = readMemory(server.pid).rssKb;
   progress.log('  waiting for the server to go quiet');
   const settleStarted = performance.now();
-  const settled = await settle(server.pid, ctx.settleTimeoutMs);
+  const { settled } = await settle(server.pid, ctx.settleTimeoutMs);
   const settleS = (performance.now() - settleStarted) / 1000;
   if (!settled) result.notes.push(`server still busy after ${Math.round(settleS)} s`);
   const rssKbAtQuiet = readMemory(server.pid).rssKb;
   progress.log(`  holding the connections for ${ctx.idleHoldMs / 1000} s`);
-  await new Promise((resolve) => setTimeout(resolve, ctx.idleHoldMs));
+  await delay(ctx.idleHoldMs);
   const elapsedS = (performance.now() - t0) / 1000;
   result.benchLagMs = lag.stop();
   // Count what is still open now: RSS is per connection held, not per connection made.
@@ -237,20 +245,112 @@ async function measureIdle(
   result.server = serverFigures(server.pid, cpuSince(serverCpu0, readCpu(server.pid)), 0);
   result.generator = generatorFigures(cpuSince(generatorCpu0, readCpu(generator.pid)), elapsedS);
   const memory = readMemory(server.pid);
-  result.idle = {
+  result.idle = idleFigures({
     baselineRssKb: baseline,
-    rssKb: memory.rssKb,
+    rssKbAt3s,
     rssKbAtQuiet,
-    kbPerConnection: result.connections > 0 ? (memory.rssKb - baseline) / result.connections : 0,
+    rssKb: memory.rssKb,
+    connections: result.connections,
     settled,
     settleS,
     heldS: ctx.idleHoldMs / 1000,
-  };
+  });
   if (result.connections > 0) {
     const atQuiet = (rssKbAtQuiet - baseline) / result.connections;
     result.notes.push(`${atQuiet.toFixed(1)} KB/connection the moment the server went quiet`);
   }
   if (server.exited) throw new Error('server exited while holding connections');
+}
+
+/** Idle memory: the 3 s reading is taken this long after the last connection was made. */
+const AFTER_JOIN_READING_MS = 3000;
+
+function noteShortfall(setup: GeneratorSetup, result: RunResult): void {
+  const { connections, connectDeadlineMs } = setup.scenario;
+  if (result.connections < connections) {
+    result.notes.push(
+      `held ${result.connections} of ${connections} after the ${connectDeadlineMs / 1000} s connect deadline`,
+    );
+  }
+}
+
+/** The idle figures from raw readings; per-connection values divide by connections held. */
+export function idleFigures(readings: {
+  baselineRssKb: number;
+  rssKbAt3s: number;
+  rssKbAtQuiet: number;
+  rssKb: number;
+  connections: number;
+  settled: boolean;
+  settleS: number;
+  heldS: number;
+}): NonNullable<RunResult['idle']> {
+  const { baselineRssKb, rssKbAt3s, rssKbAtQuiet, rssKb, connections } = readings;
+  const per = (kb: number) => (connections > 0 ? (kb - baselineRssKb) / connections : 0);
+  return {
+    baselineRssKb,
+    rssKb,
+    rssKbAtQuiet,
+    rssKbAt3s,
+    kbPerConnectionAt3s: per(rssKbAt3s),
+    kbPerConnection: per(rssKb),
+    settled: readings.settled,
+    settleS: readings.settleS,
+    heldS: readings.heldS,
+  };
+}
+
+/**
+ * Join storm: every member connects as fast as the generator can open connections (the
+ * scenario's concurrency); times until the last join was confirmed and until the server went
+ * quiet, with the server's CPU over each.
+ */
+async function measureStorm(
+  server: ServerProcess,
+  generator: GeneratorProcess,
+  setup: GeneratorSetup,
+  result: RunResult,
+  ctx: RunContext,
+): Promise<void> {
+  await settle(server.pid, ctx.settleTimeoutMs);
+  const serverCpu0 = readCpu(server.pid);
+  const generatorCpu0 = readCpu(generator.pid);
+  const t0 = performance.now();
+  const lag = startLagMonitor();
+  await connect(generator, setup, result);
+  const joinedAt = performance.now();
+  const cpuJoined = cpuSince(serverCpu0, readCpu(server.pid));
+  noteShortfall(setup, result);
+  progress.log('  waiting for the server to go quiet');
+  const quiet = await settle(server.pid, ctx.settleTimeoutMs);
+  const cpuToQuiet = cpuSince(serverCpu0, readCpu(server.pid));
+  result.benchLagMs = lag.stop();
+  const status = await generator.request({ cmd: 'status' }, 'status', 10_000);
+  if (status.disconnects > 0) {
+    result.disconnects = status.disconnects;
+    result.notes.push(
+      `${status.disconnects} dropped in the storm, first: ${status.firstDisconnect}`,
+    );
+  }
+  result.connections = status.open;
+  result.server = serverFigures(server.pid, cpuToQuiet, 0);
+  result.generator = generatorFigures(
+    cpuSince(generatorCpu0, readCpu(generator.pid)),
+    (joinedAt - t0) / 1000,
+  );
+  result.storm = {
+    joinedS: (joinedAt - t0) / 1000,
+    cpuS: cpuJoined.total,
+    quietS: (Math.max(joinedAt, quiet.quietSince) - t0) / 1000,
+    cpuToQuietS: cpuToQuiet.total,
+    settled: quiet.settled,
+  };
+  if (!quiet.settled) result.notes.push('server still busy at the settle timeout');
+  if (server.exited) throw new Error('server exited during the storm');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -270,18 +370,31 @@ function startLagMonitor(): { stop(): { p99: number; max: number } } {
   };
 }
 
-/** Waits until the process uses (almost) no CPU for a few polls; false on timeout. */
-async function settle(pid: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Waits until the process uses (almost) no CPU for a few polls. `quietSince` is when the
+ * quiet streak began (`performance.now()`); `settled` is false on timeout.
+ */
+async function settle(
+  pid: number,
+  timeoutMs: number,
+): Promise<{ settled: boolean; quietSince: number }> {
   const started = performance.now();
   const quietTickS = 1.5 / CLOCK_TICKS_PER_SECOND;
   let last = readCpu(pid).total;
   let quiet = 0;
+  let quietSince = started;
   while (performance.now() - started < timeoutMs) {
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    const polledAt = performance.now();
+    await delay(SETTLE_POLL_MS);
     const now = readCpu(pid).total;
-    quiet = now - last <= quietTickS ? quiet + 1 : 0;
+    if (now - last <= quietTickS) {
+      if (quiet === 0) quietSince = polledAt;
+      quiet++;
+    } else {
+      quiet = 0;
+    }
     last = now;
-    if (quiet >= SETTLE_QUIET_POLLS) return true;
+    if (quiet >= SETTLE_QUIET_POLLS) return { settled: true, quietSince };
   }
-  return false;
+  return { settled: false, quietSince: performance.now() };
 }

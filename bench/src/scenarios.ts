@@ -1,13 +1,23 @@
 /** What one run measures; DESIGN §5 lists the targets. */
-export type ScenarioId = 'latency' | 'efficiency' | 'closed-loop' | 'idle-memory' | 'mixed-room';
+export type ScenarioId =
+  | 'latency'
+  | 'efficiency'
+  | 'light-load'
+  | 'closed-loop'
+  | 'join-storm'
+  | 'idle-memory'
+  | 'mixed-room';
 export type Transport = 'ws' | 'line' | 'mixed';
 export type TargetId = 'chatgate' | 'raw-ws' | 'raw-net';
 
 export interface Scenario {
   id: ScenarioId;
   title: string;
-  /** open: senders pace at a fixed rate; closed: next message once all receivers have the last. */
-  load: 'open' | 'closed' | 'idle';
+  /**
+   * open: senders pace at a fixed rate; closed: next message once all receivers have the last;
+   * idle: connections held quietly; storm: connections opened as fast as possible, timed.
+   */
+  load: 'open' | 'closed' | 'idle' | 'storm';
   transports: ReadonlyArray<Transport>;
   senders: number;
   receivers: number;
@@ -15,8 +25,10 @@ export interface Scenario {
   ratePerSender: number;
   warmupMs: number;
   durationMs: number;
-  /** Idle scenario: connections held. */
+  /** Idle and storm scenarios: connections held. */
   connections: number;
+  /** Handshakes the generator keeps in flight while connecting. */
+  connectConcurrency: number;
   /**
    * Idle scenario: stop opening connections after this long and measure what is held. Each
    * chatgate join is announced to every member, so joining N costs ~N²/2 deliveries.
@@ -51,6 +63,7 @@ export function scenarios(mode: Mode, repeatOverride?: number): Scenario[] {
     warmupMs: quick ? 300 : 1000,
     durationMs: quick ? 1000 : 4000,
     connections: 0,
+    connectConcurrency: 100,
     connectDeadlineMs: 0,
     repeats: repeats(3),
     mixed: null,
@@ -58,6 +71,7 @@ export function scenarios(mode: Mode, repeatOverride?: number): Scenario[] {
   // Quick mode is a smoke run: smaller rooms (each chatgate join is announced to everyone,
   // so connecting N receivers already costs ~N²/2 deliveries) and short windows.
   const idleConnections = quick ? 500 : 10_000;
+  const stormConnections = quick ? 1000 : 5000;
   return [
     {
       ...base,
@@ -83,12 +97,38 @@ export function scenarios(mode: Mode, repeatOverride?: number): Scenario[] {
     },
     {
       ...base,
+      id: 'light-load',
+      title: `light load: 1 sender × 200 msg/s × 250 receivers, server CPU`,
+      load: 'open',
+      transports: ['ws', 'line'],
+      receivers: 250,
+      ratePerSender: 200,
+      durationMs: quick ? 1000 : 5000,
+    },
+    {
+      ...base,
       id: 'closed-loop',
       title: `closed loop: 10 senders × ${quick ? 50 : 100} receivers`,
       load: 'closed',
       transports: ['ws', 'line'],
       senders: 10,
       receivers: quick ? 50 : 100,
+    },
+    {
+      ...base,
+      id: 'join-storm',
+      title: `join storm: ${stormConnections.toLocaleString('en-US')} members joining at once`,
+      load: 'storm',
+      transports: ['ws', 'line'],
+      senders: 0,
+      warmupMs: 0,
+      durationMs: 0,
+      connections: stormConnections,
+      // As fast as the generator can: 250 handshakes in flight keep it busy; far more only
+      // queue in the listen backlog (511), where a dropped SYN costs a 1 s retransmit.
+      connectConcurrency: 250,
+      connectDeadlineMs: quick ? 30_000 : 120_000,
+      repeats: repeats(1),
     },
     {
       ...base,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildChecks } from '../src/checks.js';
-import { idle, latency, noLoss, result, server } from './helpers.js';
+import { idle, latency, noLoss, result, server, storm } from './helpers.js';
 
 describe('checks > buildChecks', () => {
   it('passes efficiency at 1.2× the raw ceiling and fails it at 1.3×', () => {
@@ -19,17 +19,80 @@ describe('checks > buildChecks', () => {
     expect(fail[0]).toMatchObject({ verdict: 'fail', ratio: 1.3 });
   });
 
-  it('compares each transport with its own ceiling', () => {
+  it('compares each transport with its own ceiling, after 40 s and at 3 s', () => {
     const checks = buildChecks([
-      result('idle-memory', 'ws', 'chatgate', { idle: idle(12), connections: 10, wanted: 10 }),
-      result('idle-memory', 'line', 'chatgate', { idle: idle(6), connections: 10, wanted: 10 }),
+      result('idle-memory', 'ws', 'chatgate', { idle: idle(12, 16), connections: 10, wanted: 10 }),
+      result('idle-memory', 'line', 'chatgate', { idle: idle(6, 7), connections: 10, wanted: 10 }),
       result('idle-memory', 'ws', 'raw-ws', { idle: idle(8) }),
       result('idle-memory', 'line', 'raw-net', { idle: idle(5) }),
     ]);
-    expect(checks.map((c) => [c.transport, c.ratio, c.verdict])).toEqual([
-      ['ws', 1.5, 'pass'],
-      ['line', 1.2, 'pass'],
+    expect(checks.map((c) => [c.transport, c.metric, c.ratio, c.verdict])).toEqual([
+      ['ws', 'RSS KB/connection after 40 s', 1.5, 'pass'],
+      ['ws', 'RSS KB/connection at 3 s', 2, 'fail'],
+      ['line', 'RSS KB/connection after 40 s', 1.2, 'pass'],
+      ['line', 'RSS KB/connection at 3 s', 1.4, 'pass'],
     ]);
+  });
+
+  it('judges the light load by server CPU seconds, at most 1.1× raw, and by loss', () => {
+    const raw = result('light-load', 'line', 'raw-net', {
+      deliveries: 1000,
+      server: { ...server(5), cpuS: 4 },
+      loss: noLoss,
+    });
+    const at = (cpuS: number, lost = 0) =>
+      buildChecks([
+        result('light-load', 'line', 'chatgate', {
+          deliveries: 1000,
+          server: { ...server(5), cpuS },
+          loss: { ...noLoss, lost },
+        }),
+        raw,
+      ])[0];
+    expect(at(4.4)).toMatchObject({ metric: 'server CPU s', ratio: 1.1, verdict: 'pass' });
+    expect(at(4.5)).toMatchObject({
+      verdict: 'fail',
+      reason: 'ratio 1.13 misses ≤ 1.1× raw, no loss',
+    });
+    expect(at(4, 1)).toMatchObject({ verdict: 'fail', reason: '1 deliveries lost' });
+  });
+
+  it('wants every storm member joined within 3 s and shows CPU and quiet time beside raw', () => {
+    const raw = result('join-storm', 'ws', 'raw-ws', { storm: storm(1, 0.5) });
+    const at = (joinedS: number, connections = 10) =>
+      buildChecks([
+        result('join-storm', 'ws', 'chatgate', {
+          storm: storm(joinedS, 2),
+          connections,
+          wanted: 10,
+        }),
+        raw,
+      ]);
+    const [joined, cpu, quiet] = at(2.5);
+    expect(joined).toMatchObject({ metric: 's until all joined', ratio: 2.5, verdict: 'pass' });
+    expect(cpu).toMatchObject({ chatgate: 2, raw: 0.5, ratio: 4, verdict: 'info' });
+    expect(quiet).toMatchObject({ chatgate: 3.5, raw: 2, verdict: 'info' });
+    expect(at(3.5)[0]).toMatchObject({ verdict: 'fail', reason: '3.5 s over 3 s' });
+    expect(at(2, 9)[0]).toMatchObject({ verdict: 'fail', reason: 'held 9 of 10 connections' });
+  });
+
+  it('wants the closed loop at most 1.3 µs of server CPU per delivery', () => {
+    const raw = result('closed-loop', 'line', 'raw-net', {
+      deliveries: 1,
+      deliveriesPerSec: 100_000,
+      server: server(4.5),
+    });
+    const at = (us: number) =>
+      buildChecks([
+        result('closed-loop', 'line', 'chatgate', {
+          deliveries: 1,
+          deliveriesPerSec: 400_000,
+          server: server(us),
+        }),
+        raw,
+      ])[1];
+    expect(at(1.2)).toMatchObject({ metric: 'server CPU µs/delivery', verdict: 'pass' });
+    expect(at(2)).toMatchObject({ verdict: 'fail', reason: '2.00 µs over 1.3 µs' });
   });
 
   it('fails idle memory when chatgate did not hold every connection', () => {

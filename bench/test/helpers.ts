@@ -21,14 +21,20 @@ export function server(cpuUsPerDelivery: number | null) {
   return { cpuS: 1, cpuUserS: 0.5, cpuSystemS: 0.5, cpuUsPerDelivery, rssMb: 70, peakRssMb: 80 };
 }
 
-export function idle(kbPerConnection: number) {
+export function idle(kbPerConnection: number, kbPerConnectionAt3s = kbPerConnection) {
   return {
     baselineRssKb: 50_000,
     rssKb: 60_000,
     rssKbAtQuiet: 70_000,
+    rssKbAt3s: 75_000,
+    kbPerConnectionAt3s,
     kbPerConnection,
     settled: true,
     settleS: 1,
     heldS: 40,
   };
+}
+
+export function storm(joinedS: number, cpuS = joinedS) {
+  return { joinedS, cpuS, quietS: joinedS + 1, cpuToQuietS: cpuS + 1, settled: true };
 }

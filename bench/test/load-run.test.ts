@@ -41,8 +41,8 @@ describe('load-run > LoadRun', () => {
     run.onDelivery = (sender, id) => seen.push([sender, id]);
     run.deliver(0, msg(0, 0, 1000), 3000);
     run.deliver(1, msg(0, 0, 1000), 5000);
-    expect(run.histogram.totalCount).toBe(2);
-    expect(run.histogram.maxValue).toBeGreaterThanOrEqual(3990);
+    expect(run.histogram.count).toBe(2);
+    expect(run.histogram.max).toBeGreaterThanOrEqual(3990);
     expect(seen).toEqual([
       [0, 0],
       [0, 0],
@@ -56,8 +56,8 @@ describe('load-run > LoadRun', () => {
     run.deliver(0, msg(0, 0, 0), 100);
     run.deliver(1, msg(0, 0, 0), 2000);
     run.deliver(2, msg(0, 0, 0), 3000);
-    expect(run.groupHistograms.map((h) => h.totalCount)).toEqual([1, 2]);
-    expect(run.histogram.totalCount).toBe(3);
+    expect(run.groupHistograms.map((h) => h.count)).toEqual([1, 2]);
+    expect(run.histogram.count).toBe(3);
   });
 
   it('keeps each receiver’s arrival order as (sender, id) keys when asked', () => {

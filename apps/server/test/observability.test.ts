@@ -1,4 +1,5 @@
-import { ConnectionGate, Room } from '@chatgate/core';
+import { Room } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import Fastify from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createMetrics, registerOpsRoutes } from '../src/observability.js';

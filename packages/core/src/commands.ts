@@ -1,3 +1,5 @@
+import type { MessageEvent } from './events.js';
+
 /** What a line of input means. Pure: no room state. */
 export type Command =
   | { kind: 'public'; text: string }
@@ -12,6 +14,20 @@ export type Command =
   | { kind: 'usage'; command: string; usage: string }
   | { kind: 'missing_target' }
   | { kind: 'empty' };
+
+/**
+ * What a command did, for the transport to render in its own words. Every dialect renders it
+ * with an exhaustive switch, so adding a kind here makes the compiler name each renderer.
+ */
+export type Reply =
+  | { kind: 'sent'; seq: number; ts: number }
+  | { kind: 'ignored' }
+  | { kind: 'users'; names: string[] }
+  | { kind: 'people'; names: string[] }
+  | { kind: 'history'; events: MessageEvent[] }
+  | { kind: 'help'; commands: ReadonlyArray<{ usage: string; description: string }> }
+  | { kind: 'renamed'; from: string; to: string }
+  | { kind: 'quit' };
 
 /** What plain text (no `@` or `/`) means: a public message, or an error (the at dialect). */
 export type PlainTextPolicy = 'public' | 'require_at';

@@ -5,15 +5,29 @@ export {
   HISTORY_MAX,
   type PlainTextPolicy,
   parseCommand,
+  type Reply,
 } from './commands.js';
 export {
-  ConnectionGate,
-  type ConnectionGateOptions,
-  DEFAULT_CONNECTION_LIMITS,
-} from './connection-gate.js';
-export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
-export type { Engine, EventBus, NameRegistry } from './engine.js';
-export { InProcessEngine } from './engine-local.js';
+  DEFAULT_LEASE_MS,
+  type Engine,
+  type EngineStatus,
+  type EventBus,
+  type NameRegistry,
+  type NodeLease,
+  nodeOfMember,
+  type Position,
+  type PresenceEntry,
+  type Recovery,
+  type RoomSnapshot,
+  type SubscribeOptions,
+} from './engine.js';
+export {
+  DEFAULT_ENGINE_HISTORY,
+  DEFAULT_ENGINE_LOG,
+  InProcessEngine,
+  type InProcessEngineOptions,
+  InProcessHub,
+} from './engine-local.js';
 export {
   CHAT_ERROR_CODES,
   ChatError,
@@ -36,15 +50,8 @@ export {
 export type { MessageHandler } from './handlers.js';
 export { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
 export { LazyChildLogger, type Logger, lazyChild, noopLogger } from './log.js';
-export { Member, type MemberState, type Reply } from './member.js';
+export { Member, type MemberState } from './member.js';
 export { autoName, foldName, MAX_NAME_CHARS, normalizeName, RESERVED_NAMES } from './names.js';
-export {
-  type DeferredWriter,
-  isOthersPresence,
-  PRESENCE_FLUSH_MAX_MS,
-  PRESENCE_FLUSH_MIN_MS,
-  schedulePresenceFlush,
-} from './presence-flush.js';
 export {
   type JoinOptions,
   type PostOptions,

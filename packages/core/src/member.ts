@@ -1,35 +1,31 @@
-import { COMMAND_HELP, type PlainTextPolicy, parseCommand } from './commands.js';
+import { type PlainTextPolicy, parseCommand, type Reply } from './commands.js';
 import { ChatError, type DisconnectReason } from './errors.js';
 import type { EventDraft, MemberId, MessageEvent, Stamp } from './events.js';
-import type { TokenBucket } from './limits.js';
+import type { RoomLimits, TokenBucket } from './limits.js';
 import { type Logger, lazyChild } from './log.js';
 import { foldName, normalizeName } from './names.js';
+import { runCommand } from './run-command.js';
 import type { Session } from './session.js';
 import { prepareMessageText } from './text.js';
 
-/** What a line of input did, for the transport to render in its own words. */
-export type Reply =
-  | { kind: 'sent'; seq: number; ts: number }
-  | { kind: 'ignored' }
-  | { kind: 'users'; names: string[] }
-  | { kind: 'people'; names: string[] }
-  | { kind: 'history'; events: MessageEvent[] }
-  | { kind: 'help'; commands: ReadonlyArray<{ usage: string; description: string }> }
-  | { kind: 'renamed'; from: string; to: string }
-  | { kind: 'quit' };
-
 export type MemberState = 'joining' | 'joined' | 'leaving' | 'left';
 
-/** The room as a member sees it; implemented by Room. */
-export interface MemberHost {
-  readonly maxTextChars: number;
-  readonly floodDisconnectAfter: number;
-  publish(draft: EventDraft): Promise<Stamp>;
+/**
+ * The room as a member sees it: implemented by Room, internal to core (not exported from the
+ * package). A member's inputs go Member -> MemberRoom (Room) -> Engine.
+ */
+export interface MemberRoom {
+  readonly limits: Readonly<RoomLimits>;
+  /** Everyone in the room (all nodes), in join order. */
+  users(): string[];
+  history(count: number): MessageEvent[];
+  /** The member holding `name` (case-insensitively), on any node. */
+  findMember(name: string): { id: MemberId; name: string } | undefined;
+  /** Hands a draft to the engine; resolves with its stamp once it has a `seq`. */
+  publishDraft(draft: EventDraft): Promise<Stamp>;
   claimName(folded: string, by: MemberId): Promise<boolean>;
   releaseName(folded: string, by: MemberId): Promise<void>;
-  findMember(name: string): { id: MemberId; name: string } | undefined;
-  memberNames(): string[];
-  recentHistory(n: number): MessageEvent[];
+  /** Stops deliveries to `member` (it is leaving). */
   detach(member: Member): void;
   countDrop(reason: string): void;
   countMessageIn(): void;
@@ -52,7 +48,7 @@ export class Member {
   private logger: Logger | undefined;
 
   constructor(
-    private readonly host: MemberHost,
+    private readonly room: MemberRoom,
     readonly id: MemberId,
     name: string,
     readonly session: Session,
@@ -95,7 +91,7 @@ export class Member {
   /** Parses a line of input (commands, @mentions) and acts on it. Rejects with ChatError. */
   input(text: string): Promise<Reply> {
     try {
-      return this.run(String(text));
+      return runCommand(this, parseCommand(String(text), this.plainText));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -123,16 +119,16 @@ export class Member {
 
   /** Everyone in the room, in join order. */
   users(): string[] {
-    return this.host.memberNames();
+    return this.room.users();
   }
 
   /** Everyone but this member. */
   others(): string[] {
-    return this.host.memberNames().filter((name) => name !== this.currentName);
+    return this.room.users().filter((name) => name !== this.currentName);
   }
 
   history(count: number): MessageEvent[] {
-    return this.host.recentHistory(count);
+    return this.room.history(count);
   }
 
   async rename(requested: string): Promise<Reply> {
@@ -141,14 +137,14 @@ export class Member {
     const from = this.currentName;
     if (name === from) return { kind: 'renamed', from, to: name };
     const folded = foldName(name);
-    if (!(await this.host.claimName(folded, this.id))) {
+    if (!(await this.room.claimName(folded, this.id))) {
       throw new ChatError('name_taken', `The name '${name}' is already taken.`);
     }
     if (this.state !== 'joined') {
-      if (folded !== this.currentFolded) await this.host.releaseName(folded, this.id);
+      if (folded !== this.currentFolded) await this.room.releaseName(folded, this.id);
       throw new ChatError('not_joined');
     }
-    await this.host.publish({
+    await this.room.publishDraft({
       kind: 'rename',
       memberId: this.id,
       from: this.currentName,
@@ -203,9 +199,9 @@ export class Member {
   private async leaveOnce(reason: DisconnectReason): Promise<void> {
     if (this.state === 'joining') await this.joined;
     this.state = 'leaving';
-    this.host.detach(this);
+    this.room.detach(this);
     try {
-      await this.host.publish({
+      await this.room.publishDraft({
         kind: 'leave',
         memberId: this.id,
         name: this.currentName,
@@ -218,44 +214,17 @@ export class Member {
     await this.left;
   }
 
-  private run(text: string): Promise<Reply> {
-    const command = parseCommand(text, this.plainText);
-    if (command.kind === 'empty') return Promise.resolve({ kind: 'ignored' });
-    this.admit();
-    switch (command.kind) {
-      case 'public':
-        return this.sendPublic(command.text);
-      case 'private':
-        return this.sendPrivate(command.to, command.text);
-      case 'people':
-        return Promise.resolve({ kind: 'people', names: this.others() });
-      case 'users':
-        return Promise.resolve({ kind: 'users', names: this.users() });
-      case 'history':
-        return Promise.resolve({ kind: 'history', events: this.history(command.count) });
-      case 'help':
-        return Promise.resolve({ kind: 'help', commands: COMMAND_HELP });
-      case 'nick':
-        return this.rename(command.name);
-      case 'quit':
-        return this.leave('quit').then(() => ({ kind: 'quit' }) as const);
-      case 'unknown':
-        throw new ChatError('unknown_command', `Unknown command: ${command.command}`);
-      case 'usage':
-        throw new ChatError('bad_request', `Usage: ${command.usage}`);
-      case 'missing_target':
-        throw new ChatError('target_required');
-    }
-  }
-
-  /** Rate limit; persistent flooding disconnects. Throws rate_limited. */
-  private admit(): void {
+  /** @internal Rate limit; persistent flooding disconnects. Throws rate_limited. */
+  admit(): void {
     this.requireJoined();
     if (this.bucket.full) this.refusedSinceCalm = 0;
     if (this.bucket.take()) return;
-    this.host.countDrop('rate_limited');
+    this.room.countDrop('rate_limited');
     // Once: a flood schedules one disconnect, not one timer per refusal past the threshold.
-    if (++this.refusedSinceCalm >= this.host.floodDisconnectAfter && !this.floodDisconnecting) {
+    if (
+      ++this.refusedSinceCalm >= this.room.limits.floodDisconnectAfter &&
+      !this.floodDisconnecting
+    ) {
       this.floodDisconnecting = true;
       this.log.warn({ refused: this.refusedSinceCalm }, 'disconnecting a flooding member');
       // After this turn, so the client is told rate_limited before it is told goodbye.
@@ -268,12 +237,13 @@ export class Member {
     if (this.state !== 'joined') throw new ChatError('not_joined');
   }
 
-  private sendPublic(text: string): Promise<Reply> {
+  /** @internal A public message, past the rate limit already. */
+  sendPublic(text: string): Promise<Reply> {
     const content = this.prepare(text);
     if (content === null) return Promise.resolve({ kind: 'ignored' });
-    this.host.countMessageIn();
-    return this.host
-      .publish({
+    this.room.countMessageIn();
+    return this.room
+      .publishDraft({
         kind: 'message',
         senderId: this.id,
         sender: this.currentName,
@@ -283,16 +253,17 @@ export class Member {
       .then(sentReply);
   }
 
-  private sendPrivate(to: string, text: string): Promise<Reply> {
-    const target = this.host.findMember(to);
+  /** @internal A private message, past the rate limit already. */
+  sendPrivate(to: string, text: string): Promise<Reply> {
+    const target = this.room.findMember(to);
     if (target === undefined) {
       throw new ChatError('no_such_member', `No user named '${sanitizeForMessage(to)}' here.`);
     }
     const content = this.prepare(text);
     if (content === null) return Promise.resolve({ kind: 'ignored' });
-    this.host.countMessageIn();
-    return this.host
-      .publish({
+    this.room.countMessageIn();
+    return this.room
+      .publishDraft({
         kind: 'message',
         senderId: this.id,
         sender: this.currentName,
@@ -306,9 +277,9 @@ export class Member {
 
   private prepare(text: string): string | null {
     try {
-      return prepareMessageText(text, this.host.maxTextChars);
+      return prepareMessageText(text, this.room.limits.maxTextChars);
     } catch (err) {
-      this.host.countDrop('too_long');
+      this.room.countDrop('too_long');
       throw err;
     }
   }

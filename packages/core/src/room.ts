@@ -7,7 +7,7 @@ import { HandlerQueue, type MessageHandler } from './handlers.js';
 import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
 import { type Logger, lazyChild, noopLogger } from './log.js';
-import { Member, type MemberHost } from './member.js';
+import { Member, type MemberRoom } from './member.js';
 import { autoName, foldName, normalizeName } from './names.js';
 import type { Dialect, Session } from './session.js';
 import { prepareMessageText, sanitizeText } from './text.js';
@@ -62,7 +62,7 @@ let memberCounter = 0;
  * A chat room. State changes only when the engine delivers an event back, so the same code
  * works whether publish is synchronous (InProcessEngine) or crosses a network.
  */
-export class Room {
+export class Room implements MemberRoom {
   readonly name: string;
   readonly limits: Readonly<RoomLimits>;
   readonly stats: RoomStats = { messagesIn: 0, deliveries: 0, drops: {} };
@@ -76,7 +76,6 @@ export class Room {
   private readonly groups = new Map<Dialect, Set<Member>>();
   private readonly ring: HistoryRing;
   private readonly handlers: HandlerQueue;
-  private readonly host: MemberHost;
   private readonly unsubscribe: () => void;
   private autoCounter = 0;
   private closed = false;
@@ -92,7 +91,6 @@ export class Room {
     this.now = options.now ?? Date.now;
     this.ring = new HistoryRing(this.limits.historySize);
     this.handlers = new HandlerQueue(this.log);
-    this.host = this.createHost();
     this.unsubscribe = this.engine.subscribe(this.name, this.onEngineEvent);
   }
 
@@ -132,22 +130,14 @@ export class Room {
     const name =
       options.name === undefined
         ? await this.claimAutoName(id)
-        : await this.claimName(options.name, id);
+        : await this.claimJoinName(options.name, id);
     if (this.closed) {
       await this.engine.release(this.name, foldName(name), id);
       throw new ChatError('closed');
     }
     const log = lazyChild(options.log ?? this.log, { member: id });
     const bucket = new TokenBucket(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
-    const member = new Member(
-      this.host,
-      id,
-      name,
-      session,
-      options.plainText ?? 'public',
-      bucket,
-      log,
-    );
+    const member = new Member(this, id, name, session, options.plainText ?? 'public', bucket, log);
     this.locals.set(id, member);
     try {
       await this.engine.publish(this.name, { kind: 'join', memberId: id, name });
@@ -177,7 +167,7 @@ export class Room {
       const text = prepareMessageText(String(content), this.limits.maxTextChars);
       if (text === null) return Promise.resolve(null);
       const sender = sanitizeText(String(options.sender ?? 'system')).trim() || 'system';
-      this.stats.messagesIn++;
+      this.countMessageIn();
       return this.engine.publish(this.name, {
         kind: 'message',
         senderId: null,
@@ -209,7 +199,7 @@ export class Room {
     this.unsubscribe();
   }
 
-  private async claimName(requested: string, id: MemberId): Promise<string> {
+  private async claimJoinName(requested: string, id: MemberId): Promise<string> {
     const name = normalizeName(requested);
     if (!(await this.engine.claim(this.name, foldName(name), id))) {
       throw new ChatError('name_taken', `The name '${name}' is already taken.`);
@@ -366,31 +356,42 @@ export class Room {
     return group;
   }
 
-  private detach(member: Member): void {
+  // ---- MemberRoom: what members call; internal to core ----
+
+  /** @internal */
+  findMember(name: string): { id: MemberId; name: string } | undefined {
+    return this.byFolded.get(foldName(name));
+  }
+
+  /** @internal */
+  publishDraft(draft: EventDraft): Promise<Stamp> {
+    return this.engine.publish(this.name, draft);
+  }
+
+  /** @internal */
+  claimName(folded: string, by: MemberId): Promise<boolean> {
+    return this.engine.claim(this.name, folded, by);
+  }
+
+  /** @internal */
+  releaseName(folded: string, by: MemberId): Promise<void> {
+    return this.engine.release(this.name, folded, by);
+  }
+
+  /** @internal Stops deliveries to `member`. */
+  detach(member: Member): void {
     const group = this.groups.get(member.session.dialect);
     group?.delete(member);
     if (group !== undefined && group.size === 0) this.groups.delete(member.session.dialect);
   }
 
-  private countDrop(reason: string): void {
+  /** @internal */
+  countDrop(reason: string): void {
     this.stats.drops[reason] = (this.stats.drops[reason] ?? 0) + 1;
   }
 
-  private createHost(): MemberHost {
-    return {
-      maxTextChars: this.limits.maxTextChars,
-      floodDisconnectAfter: this.limits.floodDisconnectAfter,
-      publish: (draft: EventDraft) => this.engine.publish(this.name, draft),
-      claimName: (folded, by) => this.engine.claim(this.name, folded, by),
-      releaseName: (folded, by) => this.engine.release(this.name, folded, by),
-      findMember: (name) => this.byFolded.get(foldName(name)),
-      memberNames: () => this.users(),
-      recentHistory: (n) => this.history(n),
-      detach: (member) => this.detach(member),
-      countDrop: (reason) => this.countDrop(reason),
-      countMessageIn: () => {
-        this.stats.messagesIn++;
-      },
-    };
+  /** @internal */
+  countMessageIn(): void {
+    this.stats.messagesIn++;
   }
 }

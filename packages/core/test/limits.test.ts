@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionGate, DEFAULT_LIMITS, TokenBucket } from '../src/index.js';
+import { DEFAULT_LIMITS, TokenBucket } from '../src/index.js';
+import { ConnectionGate } from '../src/transport.js';
 
 describe('TokenBucket', () => {
   it('allows the burst at once, then refills at the rate', () => {
@@ -28,13 +29,16 @@ describe('ConnectionGate', () => {
     expect(a1.ok && a2.ok).toBe(true);
     expect(gate.admit('a', 'ws')).toMatchObject({
       ok: false,
+      code: 'per_address',
       reason: expect.stringMatching(/address/),
     });
     const b1 = gate.admit('b', 'ws');
     expect(gate.admit('c', 'ws')).toMatchObject({
       ok: false,
+      code: 'total',
       reason: expect.stringMatching(/full/),
     });
+    expect(gate.refused).toEqual({ total: 1, per_address: 1 });
     expect(gate.open).toBe(3);
     expect(gate.openByTransport()).toEqual({ ws: 2, 'tcp:line': 1 });
     if (a1.ok) {

@@ -129,7 +129,10 @@ function toInputResult(reply: Reply): InputResult {
     case 'users':
     case 'people':
       return { kind: reply.kind, names: [...reply.names] };
-    default:
+    case 'sent':
+    case 'ignored':
+    case 'renamed':
+    case 'quit':
       return reply;
   }
 }

@@ -1,10 +1,5 @@
-import {
-  type ConnectionGate,
-  DEFAULT_CONNECTION_LIMITS,
-  type Logger,
-  lazyChild,
-  type Room,
-} from '@chatgate/core';
+import { type Logger, lazyChild, type Room } from '@chatgate/core';
+import { type ConnectionGate, DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
 // Type-only: brings @fastify/websocket's route augmentation ({ websocket: true }).
 import type {} from '@fastify/websocket';
 import { newHttpBatchRpcResponse, newWebSocketRpcSession, type RpcSessionOptions } from 'capnweb';

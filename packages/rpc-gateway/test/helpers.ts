@@ -1,5 +1,4 @@
 import {
-  type ConnectionGate,
   type DisconnectReason,
   type Logger,
   type Member,
@@ -8,6 +7,7 @@ import {
   type RoomOptions,
   type Session,
 } from '@chatgate/core';
+import type { ConnectionGate } from '@chatgate/core/transport';
 import websocket from '@fastify/websocket';
 import { newWebSocketRpcSession, type RpcStub, RpcTarget } from 'capnweb';
 import Fastify from 'fastify';

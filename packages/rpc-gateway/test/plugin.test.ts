@@ -1,4 +1,4 @@
-import { ConnectionGate } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import websocket from '@fastify/websocket';
 import { newHttpBatchRpcSession, newWebSocketRpcSession } from 'capnweb';
 import Fastify from 'fastify';

@@ -1,17 +1,19 @@
 import type { Socket } from 'node:net';
 import {
-  type DeferredWriter,
   type DisconnectReason,
-  isOthersPresence,
   type Logger,
   type Member,
   type Reply,
   type Room,
   type RoomEvent,
   type Session,
-  schedulePresenceFlush,
   toChatError,
 } from '@chatgate/core';
+import {
+  type DeferredWriter,
+  isOthersPresence,
+  schedulePresenceFlush,
+} from '@chatgate/core/transport';
 import type { Input, InputDecoder, TcpDialect } from './tcp-dialect.js';
 import { writeCoalesced } from './write-coalesced.js';
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { corkForTurn } from '@chatgate/core';
+import { corkForTurn } from '@chatgate/core/transport';
 
 /**
  * Writes `chunk`, batching everything written to this socket in the same event-loop turn into

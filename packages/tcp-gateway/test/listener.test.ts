@@ -1,5 +1,5 @@
 import { connect, Socket } from 'node:net';
-import { ConnectionGate } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createTcpListener } from '../src/index.js';
 import {

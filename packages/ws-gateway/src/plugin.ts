@@ -1,4 +1,5 @@
-import { ConnectionGate, type Logger, lazyChild, type Room } from '@chatgate/core';
+import { type Logger, lazyChild, type Room } from '@chatgate/core';
+import { ConnectionGate } from '@chatgate/core/transport';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

@@ -1,4 +1,4 @@
-import type { CorkableSocket } from '@chatgate/core';
+import type { CorkableSocket } from '@chatgate/core/transport';
 import type { WebSocket } from 'ws';
 import * as wsModule from 'ws';
 

@@ -7,13 +7,13 @@ import type {
   RoomEvent,
   Session,
 } from '@chatgate/core';
+import { toChatError } from '@chatgate/core';
 import {
   corkForTurn,
   type DeferredWriter,
   isOthersPresence,
   schedulePresenceFlush,
-  toChatError,
-} from '@chatgate/core';
+} from '@chatgate/core/transport';
 import type { WebSocket } from 'ws';
 import {
   BYE_MESSAGES,
@@ -377,7 +377,15 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
           case 'closed':
             this.refuse(error.message, CLOSE_GOING_AWAY);
             return;
-          default:
+          // Codes a join never raises on purpose: a bug, logged as one.
+          case 'too_long':
+          case 'rate_limited':
+          case 'no_such_member':
+          case 'target_required':
+          case 'unknown_command':
+          case 'bad_request':
+          case 'not_joined':
+          case 'internal':
             this.log.error({ err }, 'join failed');
             this.refuse(error.message, CLOSE_INTERNAL_ERROR);
         }

@@ -1,5 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
-import { corkForTurn } from '@chatgate/core';
+import { corkForTurn } from '@chatgate/core/transport';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { nextEvent, waitUntil } from './helpers.js';
 

@@ -1,11 +1,6 @@
 import { EventEmitter } from 'node:events';
-import {
-  ConnectionGate,
-  type ConnectionGateOptions,
-  InProcessEngine,
-  Room,
-  type RoomLimits,
-} from '@chatgate/core';
+import { InProcessEngine, Room, type RoomLimits } from '@chatgate/core';
+import { ConnectionGate, type ConnectionGateOptions } from '@chatgate/core/transport';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
@@ -96,7 +91,7 @@ export async function startGateway(setup: GatewaySetup = {}): Promise<Gateway> {
     limits: setup.limits ?? {},
     ...(setup.now === undefined
       ? {}
-      : { now: setup.now, engine: new InProcessEngine(undefined, setup.now) }),
+      : { now: setup.now, engine: new InProcessEngine({ now: setup.now }) }),
   });
   const gate = new ObservedGate(setup.gate ?? {});
   const app = Fastify({ logger: false });

@@ -1,4 +1,4 @@
-import { corkForTurn } from '@chatgate/core';
+import { corkForTurn } from '@chatgate/core/transport';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import {

@@ -100,7 +100,11 @@ export const atDialect: TcpDialect = {
         return bytes('[ERROR] No username received');
       case 'flooding':
         return bytes('[ERROR] Disconnected for flooding');
-      default:
+      case 'quit':
+      case 'closed':
+      case 'error':
+      case 'too_slow':
+      case 'protocol':
         return null;
     }
   },

@@ -203,7 +203,10 @@ export function createPeerDialect(options: PeerDialectOptions = {}): TcpDialect 
           return system('error: disconnected for flooding', now());
         case 'protocol':
           return system('error: malformed frame', now());
-        default:
+        case 'quit':
+        case 'closed':
+        case 'error':
+        case 'too_slow':
           return null;
       }
     },

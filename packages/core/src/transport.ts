@@ -1,0 +1,16 @@
+// @chatgate/core/transport: the mechanics a transport needs around a Session (admission,
+// corking, deferred presence). Kept out of the main entry, which is the room API.
+export {
+  ConnectionGate,
+  type ConnectionGateOptions,
+  DEFAULT_CONNECTION_LIMITS,
+  type GateRefusal,
+} from './connection-gate.js';
+export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
+export {
+  type DeferredWriter,
+  isOthersPresence,
+  PRESENCE_FLUSH_MAX_MS,
+  PRESENCE_FLUSH_MIN_MS,
+  schedulePresenceFlush,
+} from './presence-flush.js';
