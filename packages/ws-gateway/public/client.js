@@ -54,6 +54,13 @@
     historyShown: false,
     /** The view follows new content (the user has not scrolled up). */
     stuck: true,
+    /**
+     * The page decided to go to the bottom (own send, the jump button); scroll events until the
+     * next frame's scroll are stale positions from before that, not the user scrolling away.
+     */
+    pinned: false,
+    /** The pane's scrollTop at the last scroll event (to tell up from down). */
+    lastScrollTop: 0,
     /** Messages that arrived below the view while scrolled up. */
     below: 0,
     /** Pending work for the next animation frame. */
@@ -192,6 +199,7 @@
       state.scrollDirty = false;
       if (state.stuck) els.pane.scrollTop = els.pane.scrollHeight;
     }
+    state.pinned = false;
   }
 
   function usersChanged() {
@@ -215,6 +223,7 @@
 
   function stick() {
     state.stuck = true;
+    state.pinned = true;
     state.below = 0;
     showBelow();
     followBottom();
@@ -518,7 +527,10 @@
     item.appendChild(body);
 
     // The user's own message brings the view back to the bottom.
-    if (mine && !fromHistory) state.stuck = true;
+    if (mine && !fromHistory) {
+      state.stuck = true;
+      state.pinned = true;
+    }
     append(item, true);
     state.last = { sender, to: msg.to, agent: Boolean(msg.agent), history: fromHistory, ts };
     if (fromHistory || mine) return;
@@ -949,7 +961,14 @@
 
   els.pane.addEventListener('scroll', () => {
     const pane = els.pane;
-    state.stuck = pane.scrollHeight - pane.scrollTop - pane.clientHeight < STICK_PX;
+    const top = pane.scrollTop;
+    const movedUp = top < state.lastScrollTop - 1;
+    state.lastScrollTop = top;
+    if (state.pinned) return;
+    const atBottom = pane.scrollHeight - top - pane.clientHeight < STICK_PX;
+    // Only moving up lets go of the bottom: content added after our own scroll (its event comes
+    // a frame later) must not read as the user scrolling away.
+    state.stuck = movedUp ? atBottom : state.stuck || atBottom;
     if (state.stuck && state.below > 0) {
       state.below = 0;
       showBelow();

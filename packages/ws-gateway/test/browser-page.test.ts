@@ -35,6 +35,19 @@ async function waitAtBottom(page: Page): Promise<void> {
 const talk = (page: Page, n: number) =>
   page.locator('#messages .msg-text', { hasText: new RegExp(`^talk ${n}$`) });
 
+/** Scrolls the message pane to the top as a person would, once the page has seen it. */
+async function scrollToTop(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const pane = document.getElementById('messages-pane')!;
+        // Added after the page's own listener, so it runs after the page took note.
+        pane.addEventListener('scroll', () => resolve(), { once: true });
+        pane.scrollTop = 0;
+      }),
+  );
+}
+
 describe.skipIf(!runBrowser)(
   'the browser page, as a person uses it',
   { timeout: BROWSER_TEST_MS },
@@ -61,7 +74,7 @@ describe.skipIf(!runBrowser)(
       await waitAtBottom(page);
 
       // Scrolled up to read: new messages do not yank the view; a button counts them.
-      await page.evaluate("document.getElementById('messages-pane').scrollTop = 0");
+      await scrollToTop(page);
       await gw.room.post('while you read', { sender: 'bot' });
       await gw.room.post('and another', { sender: 'bot' });
       await messageText(page, 'and another').waitFor();
@@ -73,7 +86,7 @@ describe.skipIf(!runBrowser)(
       await jump.waitFor({ state: 'hidden' });
 
       // Scrolled up again, sending your own message brings you back down.
-      await page.evaluate("document.getElementById('messages-pane').scrollTop = 0");
+      await scrollToTop(page);
       await say(page, 'back to the bottom');
       await messageText(page, 'back to the bottom').waitFor();
       await waitAtBottom(page);
