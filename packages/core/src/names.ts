@@ -21,7 +21,7 @@ const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const MARK_RUN = /\p{M}{5}/u;
 // Invisible in a name: bidi controls, zero-width characters, BOM, separators, Hangul fillers
 // (letters that draw nothing), the combining grapheme joiner, variation selectors and tags.
-// Built from a string: each is removed alone, so a class mixing marks and letters is meant.
+// biome-ignore lint/complexity/useRegexLiterals: as a literal it trips noMisleadingCharacterClass, but each character is removed alone, so mixing marks and letters is meant.
 const NAME_INVISIBLE = new RegExp(
   String.raw`[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u2028\u2029\u115f\u1160\u3164\uffa0\u034f\u180b-\u180f\ufe00-\ufe0f\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]`,
   'gu',
