@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS } from '@chatgate/core';
 import { DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
+import { RPC_DEFAULTS } from '@chatgate/rpc-gateway';
 
 /** A listener port: a number (0 picks a free one) or null when the listener is off. */
 export type Port = number | null;
@@ -21,6 +22,8 @@ export interface Config {
   maxPayloadBytes: number;
   heartbeatMs: number;
   drainTimeoutMs: number;
+  rpcMaxCallsInFlight: number;
+  rpcBatchCors: boolean;
   logLevel: string;
   /** PEM certificate chain and key; both or neither. Null: plain HTTP and TCP. */
   tlsCert: string | null;
@@ -150,6 +153,20 @@ export const OPTIONS: Option[] = [
     10000,
     'drainTimeoutMs',
     'on SIGTERM/SIGINT, how long to drain before exiting',
+  ),
+  opt(
+    'rpc-max-calls-in-flight',
+    'int',
+    RPC_DEFAULTS.maxCallsInFlight,
+    'rpcMaxCallsInFlight',
+    'RPC calls one socket may have unanswered or unreleased; more closes it (1008)',
+  ),
+  opt(
+    'rpc-batch-cors',
+    'switch',
+    'false',
+    'rpcBatchCors',
+    'let any web page read POST /rpc (Access-Control-Allow-Origin: *)',
   ),
   opt('log-level', 'level', 'info', 'logLevel', LEVELS.join('|')),
   opt(

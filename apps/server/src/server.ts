@@ -209,7 +209,12 @@ export class Chatgate {
       maxPayloadBytes: this.config.maxPayloadBytes,
       heartbeatMs: this.config.heartbeatMs,
     });
-    await app.register(rpcGateway, shared);
+    await app.register(rpcGateway, {
+      ...shared,
+      maxMessageSize: this.config.maxPayloadBytes,
+      maxCallsInFlight: this.config.rpcMaxCallsInFlight,
+      batchCors: this.config.rpcBatchCors,
+    });
     // Without --admin-port the main HTTP port keeps /metrics, and both keep the probes.
     if (withOps) registerOpsRoutes(app, () => this.draining, name === 'http' ? this.metrics : null);
     return app;

@@ -23,8 +23,18 @@ describe('config > defaults', () => {
       historySize: 100,
       maxBufferedBytes: 1024 * 1024,
       maxPayloadBytes: 65536,
+      rpcMaxCallsInFlight: 128,
+      rpcBatchCors: false,
       logLevel: 'info',
     });
+  });
+
+  it('reads a boolean setting and refuses anything but true or false', () => {
+    expect(loadConfig(['--rpc-batch-cors'], {}).rpcBatchCors).toBe(true);
+    expect(loadConfig([], { CHATGATE_RPC_BATCH_CORS: 'no' }).rpcBatchCors).toBe(false);
+    expect(() => loadConfig([], { CHATGATE_RPC_BATCH_CORS: 'maybe' })).toThrow(
+      /CHATGATE_RPC_BATCH_CORS must be true or false \(got 'maybe'\)/,
+    );
   });
 });
 
