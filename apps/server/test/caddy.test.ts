@@ -7,7 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTestCert } from '../../../test-support/tls-cert.js';
 import { get } from './deploy-helpers.js';
 import { startChatgate } from './helpers.js';
-import { freePorts, listening, nextFrame, openWs } from './proxy-helpers.js';
+import { listening, nextFrame, openWs, startOnFreePorts } from './proxy-helpers.js';
 
 const CADDY = 'caddy';
 const CADDYFILE = new URL('../../../deploy/Caddyfile', import.meta.url);
@@ -69,9 +69,7 @@ describe.skipIf(!hasCaddy && process.env.CI !== 'true')(
   () => {
     it('passes real client addresses to caps and logs, serves wss://, and checks origins', async () => {
       const cert = createTestCert();
-      const [chatHttp, https] = await freePorts(2);
       const server = await startChatgate([
-        `--http-port=${chatHttp}`,
         '--gt-port=off',
         '--line-port=off',
         '--at-port=off',
@@ -79,7 +77,11 @@ describe.skipIf(!hasCaddy && process.env.CI !== 'true')(
         '--trust-proxy=127.0.0.1',
         '--max-per-address=1',
       ]);
-      await startCaddy(https!, chatHttp!, cert.certPath, cert.keyPath);
+      const chatHttp = server.ports.http!;
+      const https = await startOnFreePorts(1, async ([port]) => {
+        await startCaddy(port!, chatHttp, cert.certPath, cert.keyPath);
+        return port!;
+      });
       const url = `wss://127.0.0.1:${https}/ws`;
       const tls = { ca: cert.cert };
 

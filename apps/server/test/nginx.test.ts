@@ -7,7 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTestCert } from '../../../test-support/tls-cert.js';
 import { get } from './deploy-helpers.js';
 import { startChatgate, waitFor } from './helpers.js';
-import { freePorts, listening, nextFrame, openWs, tlsLine } from './proxy-helpers.js';
+import { listening, nextFrame, openWs, startOnFreePorts, tlsLine } from './proxy-helpers.js';
 
 const NGINX = '/usr/sbin/nginx';
 const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
@@ -17,7 +17,19 @@ const DEPLOY_CONF = new URL('../../../deploy/nginx.conf', import.meta.url);
  * Runs deploy/nginx.conf under a real nginx: its ports and certificate paths are swapped for
  * the test's, and a prefix of test-only lines keeps pid, logs and temp files in a temp dir.
  */
-async function startNginx(ports: Record<number, number>, certPath: string, keyPath: string) {
+async function startNginx(
+  upstream: Record<number, number>,
+  certPath: string,
+  keyPath: string,
+): Promise<{ https: number; line: number; at: number; peer: number }> {
+  return startOnFreePorts(4, async ([https, line, at, peer]) => {
+    const ports = { ...upstream, 443: https!, 2323: line!, 12345: at!, 9000: peer! };
+    await runNginx(ports, certPath, keyPath);
+    return { https: https!, line: line!, at: at!, peer: peer! };
+  });
+}
+
+async function runNginx(ports: Record<number, number>, certPath: string, keyPath: string) {
   const dir = mkdtempSync(join(tmpdir(), 'chatgate-nginx-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const conf = readFileSync(DEPLOY_CONF, 'utf8')
@@ -79,27 +91,20 @@ describe.skipIf(!hasNginx && process.env.CI !== 'true')(
   () => {
     it('passes real client addresses to caps and logs, serves wss:// and TLS line, and checks origins', async () => {
       const cert = createTestCert();
-      const [chatHttp, chatLine, chatAt, chatPeer, https, line, at, peer] = await freePorts(8);
+      // chatgate picks its own free ports; only nginx's must be chosen up front.
       const server = await startChatgate([
-        `--http-port=${chatHttp}`,
-        `--line-port=${chatLine}`,
-        `--at-port=${chatAt}`,
-        `--peer-port=${chatPeer}`,
         '--gt-port=off',
         '--trust-proxy=127.0.0.1',
         '--proxy-protocol',
         '--max-per-address=1',
       ]);
-      await startNginx(
+      const chatHttp = server.ports.http!;
+      const { https, line } = await startNginx(
         {
-          8080: chatHttp!,
-          2324: chatLine!,
-          12346: chatAt!,
-          9001: chatPeer!,
-          443: https!,
-          2323: line!,
-          12345: at!,
-          9000: peer!,
+          8080: chatHttp,
+          2324: server.ports.line!,
+          12346: server.ports.at!,
+          9001: server.ports.peer!,
         },
         cert.certPath,
         cert.keyPath,
@@ -132,7 +137,7 @@ describe.skipIf(!hasNginx && process.env.CI !== 'true')(
       ).toBe(403);
 
       // The line dialect through nginx stream: TLS to nginx, PROXY protocol to chatgate.
-      const carol = await tlsLine(line!, cert.cert, '127.0.0.4');
+      const carol = await tlsLine(line, cert.cert, '127.0.0.4');
       const chat = nextFrame(alice, 'chat_message');
       carol.write('hello through nginx\n');
       expect(await chat).toMatchObject({ content: 'hello through nginx' });

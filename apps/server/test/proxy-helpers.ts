@@ -22,6 +22,27 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** The proxy exited before it listened (most likely another test took one of its ports). */
+export class ProxyExited extends Error {}
+
+/**
+ * Starts a proxy on `count` free ports; if it exits before listening (a port taken in between,
+ * since nginx and Caddy cannot be told to pick one), tries again with new ports.
+ */
+export async function startOnFreePorts<T>(
+  count: number,
+  start: (ports: number[]) => Promise<T>,
+  attempts = 3,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePorts(count));
+    } catch (err) {
+      if (attempt >= attempts || !(err instanceof ProxyExited)) throw err;
+    }
+  }
+}
+
 /** Resolves once something accepts TCP connections on `port`. */
 export function listening(port: number, proxy: ChildProcess, log: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -29,7 +50,7 @@ export function listening(port: number, proxy: ChildProcess, log: () => string):
       done(new Error(`the proxy never listened on ${port}: ${log()}`));
     }, 10_000);
     let timer: NodeJS.Timeout | undefined;
-    const onExit = () => done(new Error(`the proxy exited: ${log()}`));
+    const onExit = () => done(new ProxyExited(`the proxy exited: ${log()}`));
     proxy.once('exit', onExit);
     const done = (err?: Error) => {
       clearTimeout(deadline);
