@@ -4,6 +4,7 @@ export {
   ConnectionGate,
   type ConnectionGateOptions,
   DEFAULT_CONNECTION_LIMITS,
+  type GateRefusal,
 } from './connection-gate.js';
 export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
 export {

@@ -1,15 +1,21 @@
-import type { DisconnectReason, Logger, Room } from '@chatgate/core';
+import { type DisconnectReason, type Logger, type Room, TokenBucket } from '@chatgate/core';
 import { RpcStub } from 'capnweb';
 import type { WebSocket } from 'ws';
 import type { ChatCallback } from './api-types.js';
 import { quote, RpcError, toRpcError } from './rpc-error.js';
 import { RpcSession, type SessionHost } from './rpc-session.js';
+import type { TransportOwner } from './socket-transport.js';
 
 export interface ConnectionOptions {
   callbackTimeoutMs: number;
   epochMs: number;
   maxMembersPerConnection: number;
+  /** Calls (RPC method invocations) one incoming message may start, nested ones included. */
+  maxCallsPerMessage: number;
 }
+
+/** A gate slot for a member past the connection's first: the per-address cap counts members. */
+export type AdmitMember = () => { ok: true; release: () => void } | { ok: false; reason: string };
 
 /** WebSocket close codes for the reasons that end a whole connection, not just one member. */
 const CONNECTION_CLOSES: Partial<Record<DisconnectReason, [code: number, reason: string]>> = {
@@ -24,7 +30,7 @@ const CONNECTION_CLOSES: Partial<Record<DisconnectReason, [code: number, reason:
  * original `join`, more through `connect`). When the socket closes, or capnweb reports the
  * session broken, every member leaves; `member.leave` is idempotent, so that is once each.
  */
-export class RpcConnection implements SessionHost {
+export class RpcConnection implements SessionHost, TransportOwner {
   readonly members = new Set<RpcSession>();
   /** The member joined through the original `join(username, callback)`. */
   legacy: RpcSession | undefined;
@@ -37,6 +43,12 @@ export class RpcConnection implements SessionHost {
   closed = false;
   /** Why the members leave when the socket closes (set when we end it for a reason). */
   private leaveReason: DisconnectReason = 'closed';
+  /** Calls started by the message capnweb is evaluating now. */
+  private callsThisMessage = 0;
+  /** Joins reach every member, like messages: the room's rate, per connection. */
+  private readonly joins: TokenBucket;
+  /** Gate slots held by members past the first, released when that member goes. */
+  private readonly extraSlots = new Map<RpcSession, () => void>();
 
   constructor(
     readonly socket: WebSocket,
@@ -45,8 +57,33 @@ export class RpcConnection implements SessionHost {
     private readonly options: ConnectionOptions,
     private readonly release: () => void,
     now: number,
+    private readonly admitMember: AdmitMember = () => ({ ok: true, release: () => {} }),
   ) {
     this.memberlessSince = now;
+    this.joins = new TokenBucket(room.limits.rateBurst, room.limits.ratePerSecond);
+  }
+
+  /**
+   * Every RPC method calls this first. capnweb evaluates a message's nested calls (calls in
+   * arguments) all at once, so one small message could otherwise start thousands.
+   */
+  startCall(): void {
+    if (++this.callsThisMessage > this.options.maxCallsPerMessage) {
+      throw new RpcError(
+        'bad_request',
+        `At most ${this.options.maxCallsPerMessage} calls in one RPC message`,
+      );
+    }
+  }
+
+  messageReceived(): void {
+    this.callsThisMessage = 0;
+  }
+
+  tooSlow(buffered: number): void {
+    this.log.warn({ buffered }, 'disconnecting a slow consumer (unread RPC replies)');
+    this.room.countDrop('too_slow');
+    this.drop('too_slow');
   }
 
   get bufferedAmount(): number {
@@ -69,10 +106,21 @@ export class RpcConnection implements SessionHost {
         `At most ${this.options.maxMembersPerConnection} members per connection`,
       );
     }
+    if (!this.joins.take()) {
+      this.room.countDrop('rate_limited');
+      throw new RpcError('rate_limited', 'You are joining too fast; try again shortly');
+    }
+    let releaseSlot: (() => void) | undefined;
+    if (this.members.size > 0) {
+      const slot = this.admitMember();
+      if (!slot.ok) throw new RpcError('bad_request', slot.reason);
+      releaseSlot = slot.release;
+    }
     // capnweb disposes stubs passed as parameters when the call returns: keep our own.
     const stub = (callback as RpcStub<ChatCallback>).dup();
     const session = new RpcSession(this, stub, this.options);
     this.members.add(session);
+    if (releaseSlot !== undefined) this.extraSlots.set(session, releaseSlot);
     try {
       session.member = await this.room.join(session, { name, log: this.log });
     } catch (err) {
@@ -118,9 +166,15 @@ export class RpcConnection implements SessionHost {
     }
   }
 
-  /** Ends the socket at once (a dead peer): its members leave with `reason`. */
+  /** Ends the socket at once (a dead peer, a slow reader): its members leave with `reason`. */
   drop(reason: DisconnectReason): void {
     this.leaveReason = reason;
+    // Leave now, before capnweb reports the broken session as a plain close.
+    for (const session of Array.from(this.members)) {
+      this.leave(session, reason).catch((err) => {
+        this.log.error({ err }, 'leaving on drop failed');
+      });
+    }
     this.socket.terminate();
   }
 
@@ -149,6 +203,11 @@ export class RpcConnection implements SessionHost {
 
   private forget(session: RpcSession): void {
     this.members.delete(session);
+    const releaseSlot = this.extraSlots.get(session);
+    if (releaseSlot !== undefined) {
+      this.extraSlots.delete(session);
+      releaseSlot();
+    }
     if (this.legacy === session) this.legacy = undefined;
     if (this.members.size === 0) this.memberlessSince = Date.now();
   }
