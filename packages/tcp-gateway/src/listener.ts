@@ -1,13 +1,12 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import { type Logger, lazyChild, noopLogger, type Room } from '@chatgate/core';
-import { ConnectionGate } from '@chatgate/core/transport';
+import { ConnectionGate, DeadlineQueue } from '@chatgate/core/transport';
 import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
 import { readProxyHeader } from './read-proxy-header.js';
 import type { TcpDialect } from './tcp-dialect.js';
 import {
-  destroyAfter,
   onSocketError,
   type SessionContext,
   type SessionOwner,
@@ -67,6 +66,14 @@ export interface TcpListener {
 
 let connectionCounter = 0;
 
+function onNameTimeout(session: TcpSession): void {
+  session.nameTimedOut();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
 class NetTcpListener implements TcpListener, SessionOwner {
   readonly dialect: TcpDialect;
   private readonly server: Server;
@@ -89,12 +96,16 @@ class NetTcpListener implements TcpListener, SessionOwner {
       transport: 'tcp',
       dialect: this.dialect.name,
     });
+    const nameTimeoutMs = options.nameTimeoutMs ?? this.gate.options.nameTimeoutMs;
     this.context = {
       room: options.room,
       dialect: this.dialect,
       maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
-      nameTimeoutMs: options.nameTimeoutMs ?? this.gate.options.nameTimeoutMs,
-      closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+      nameDeadlines: nameTimeoutMs > 0 ? new DeadlineQueue(nameTimeoutMs, onNameTimeout) : null,
+      closeDeadlines: new DeadlineQueue(
+        options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+        destroySocket,
+      ),
     };
     this.server = createServer(this.onConnection);
   }
@@ -189,7 +200,7 @@ class NetTcpListener implements TcpListener, SessionOwner {
     const socket = this.options.tls === undefined ? raw : this.wrapTls(raw);
     if (!admission.ok) {
       this.log.warn({ remote, reason: admission.reason }, 'connection refused');
-      destroyAfter(socket, this.context.closeGraceMs);
+      this.context.closeDeadlines.add(socket);
       socket.resume();
       const notice = this.dialect.refuseConnection(admission.reason);
       if (notice === null) socket.end();

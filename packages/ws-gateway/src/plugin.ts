@@ -1,12 +1,10 @@
 import { type Logger, lazyChild, type Room } from '@chatgate/core';
-import { ConnectionGate } from '@chatgate/core/transport';
+import { ConnectionGate, DeadlineQueue, Heartbeat } from '@chatgate/core/transport';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { CLOSE_TRY_AGAIN_LATER } from './close-codes.js';
-import { DeadlineQueue } from './deadline-queue.js';
-import { Heartbeat } from './heartbeat.js';
 import { registerPage } from './page.js';
 import { encodeError } from './protocol.js';
 import { type GatewayContext, WsSession } from './ws-session.js';

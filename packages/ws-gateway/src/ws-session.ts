@@ -9,10 +9,11 @@ import type {
 } from '@chatgate/core';
 import { toChatError } from '@chatgate/core';
 import {
-  corkForTurn,
-  type DeferredWriter,
+  CorkedOutput,
+  type DeadlineQueue,
+  type FrameSink,
+  type Heartbeat,
   isOthersPresence,
-  schedulePresenceFlush,
 } from '@chatgate/core/transport';
 import type { WebSocket } from 'ws';
 import {
@@ -24,8 +25,6 @@ import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
-import type { DeadlineQueue } from './deadline-queue.js';
-import type { Heartbeat } from './heartbeat.js';
 import { jsonDialect } from './json-dialect.js';
 import {
   type PreparedFrame,
@@ -122,7 +121,7 @@ export interface AcceptOptions {
  * Session: `deliver` writes the room's pre-encoded frame as is (every recipient gets the same
  * bytes), and the member's own join is rendered here as connect_response, history, welcome.
  */
-export class WsSession implements Session<PreparedFrame>, DeferredWriter {
+export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFrame> {
   readonly dialect = jsonDialect;
   /** Set by a pong; cleared by each heartbeat tick. */
   alive = true;
@@ -130,14 +129,12 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
   private member: Member | undefined;
   private reason: DisconnectReason | undefined;
   /** Decoded frames that arrived while the join was in flight, handled in order after it. */
-  private backlog: TextMessage[] = [];
+  private framesWhileJoining: TextMessage[] = [];
   private log: Logger;
   /** The socket under ws when frames can be written and corked there; null: plain ws.send. */
   private readonly wire: WireSocket | null;
-  /** Unsent bytes when this turn's cork began (see bufferedBytes). */
-  private backlogAtCork = 0;
-  /** Others' joins and leaves waiting for the presence flush (shared frames, in seq order). */
-  private deferred: PreparedFrame[] | undefined;
+  /** Corked writes and deferred presence on `wire`; null when ws must write (plain ws.send). */
+  private readonly output: CorkedOutput<PreparedFrame> | null;
 
   private constructor(
     private readonly ws: TaggedSocket,
@@ -146,6 +143,7 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
   ) {
     this.log = options.log;
     this.wire = wireSocketOf(ws);
+    this.output = this.wire === null ? null : new CorkedOutput(this.wire, this);
   }
 
   /** Takes over an upgraded socket: listeners, name timeout, heartbeat. */
@@ -164,16 +162,9 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
     return session;
   }
 
-  /**
-   * Bytes the client has not taken yet; the room disconnects past its maxBufferedBytes. While
-   * this turn's writes are corked it is the backlog from before the turn: a burst written in
-   * one turn is not a slow client, and nothing drains mid-turn anyway. A client that does not
-   * read is caught on its next turn, so memory stays within the limit plus one turn's output.
-   */
+  /** Bytes the client has not taken yet (see CorkedOutput.bufferedBytes). */
   get bufferedBytes(): number {
-    const wire = this.wire;
-    if (wire === null) return this.ws.bufferedAmount;
-    return wire.writableCorked > 0 ? this.backlogAtCork : wire.writableLength;
+    return this.output === null ? this.ws.bufferedAmount : this.output.bufferedBytes;
   }
 
   /** The member's name once joined. */
@@ -190,42 +181,27 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
       return;
     }
     if (frame === null) return;
-    const wire = this.wire;
-    if (wire === null) {
+    const output = this.output;
+    if (output === null) {
       sendPrepared(this.ws, frame);
       return;
     }
     // A join storm would cost every member one write per join; others' presence waits for
     // the shared presence flush instead, and anything else written first sends it along.
-    if (isOthersPresence(event, self)) {
-      if (this.deferred === undefined) {
-        this.deferred = [frame];
-        schedulePresenceFlush(this);
-      } else {
-        this.deferred.push(frame);
-      }
-      return;
-    }
-    if (wire.writableCorked === 0) this.cork(wire);
-    if (this.deferred !== undefined) this.writeDeferred(wire);
-    writePrepared(this.ws, wire, frame);
+    if (isOthersPresence(event, self)) output.defer(frame);
+    else output.write(frame);
   }
 
-  /** @internal presence flush: deferred frames go out now, in one corked write. */
-  flushDeferred(): void {
-    const wire = this.wire;
-    if (this.deferred === undefined || wire === null || !this.writable()) {
-      this.deferred = undefined;
-      return;
-    }
-    if (wire.writableCorked === 0) this.cork(wire);
-    this.writeDeferred(wire);
+  // ---- FrameSink (called by this session's CorkedOutput) ----
+
+  /** @internal */
+  canWrite(): boolean {
+    return this.writable();
   }
 
-  private writeDeferred(wire: WireSocket): void {
-    const frames = this.deferred!;
-    this.deferred = undefined;
-    for (const frame of frames) writePrepared(this.ws, wire, frame);
+  /** @internal */
+  writeFrame(frame: PreparedFrame): void {
+    writePrepared(this.ws, this.wire!, frame);
   }
 
   close(reason: DisconnectReason): void {
@@ -251,8 +227,11 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
         this.handshake(message);
         return;
       case 'joining':
-        if (this.backlog.length >= MAX_FRAMES_WHILE_JOINING) {
-          this.log.warn({ frames: this.backlog.length }, 'too many frames before joining');
+        if (this.framesWhileJoining.length >= MAX_FRAMES_WHILE_JOINING) {
+          this.log.warn(
+            { frames: this.framesWhileJoining.length },
+            'too many frames before joining',
+          );
           this.shut(
             CLOSE_POLICY_VIOLATION,
             'flooding',
@@ -260,7 +239,7 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
           );
           return;
         }
-        this.backlog.push(message);
+        this.framesWhileJoining.push(message);
         return;
       case 'joined':
         this.handle(message);
@@ -273,7 +252,7 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
     if (this.state === 'closed') return;
     const reason = this.reason ?? 'closed';
     this.state = 'closed';
-    this.backlog = [];
+    this.framesWhileJoining = [];
     this.ctx.sessions.delete(this);
     this.ctx.nameDeadlines.delete(this);
     this.ctx.heartbeat?.delete(this);
@@ -356,9 +335,9 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
         this.member = member;
         this.log = member.log;
         this.state = 'joined';
-        const backlog = this.backlog;
-        this.backlog = [];
-        for (const message of backlog) {
+        const early = this.framesWhileJoining;
+        this.framesWhileJoining = [];
+        for (const message of early) {
           if (this.state !== 'joined') break;
           this.handle(message);
         }
@@ -461,17 +440,9 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
 
   private sendText(text: string): void {
     if (!this.writable()) return;
-    const wire = this.wire;
     // Corked too, so replies and control frames keep their order among this turn's frames.
-    if (wire !== null && wire.writableCorked === 0) this.cork(wire);
-    if (wire !== null && this.deferred !== undefined) this.writeDeferred(wire);
+    this.output?.prepare();
     this.ws.send(text);
-  }
-
-  /** Holds this turn's writes for one writev at the end of the turn (core's corkForTurn). */
-  private cork(wire: WireSocket): void {
-    this.backlogAtCork = wire.writableLength;
-    corkForTurn(wire);
   }
 
   /**
@@ -485,11 +456,11 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
     closeText: string = reason,
   ): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    this.flushDeferred();
+    this.output?.flushDeferred();
     if (lastFrame !== null) this.sendText(lastFrame);
     this.state = 'closing';
     this.reason ??= reason;
-    this.backlog = [];
+    this.framesWhileJoining = [];
     this.ctx.nameDeadlines.delete(this);
     this.ctx.heartbeat?.delete(this);
     try {
