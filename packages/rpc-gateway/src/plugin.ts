@@ -1,5 +1,10 @@
 import { type Logger, lazyChild, type Room } from '@chatgate/core';
-import { type ConnectionGate, DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
+import {
+  type ConnectionGate,
+  DEFAULT_CONNECTION_LIMITS,
+  DeadlineQueue,
+  Heartbeat,
+} from '@chatgate/core/transport';
 // Type-only: brings @fastify/websocket's route augmentation ({ websocket: true }).
 import type {} from '@fastify/websocket';
 import { RpcSession, type RpcSessionOptions } from 'capnweb';
@@ -94,6 +99,10 @@ function onSocketError(this: WebSocket, err: Error): void {
   connections.get(this)?.log.debug({ err }, 'socket error');
 }
 
+function onJoinTimeout(connection: RpcConnection): void {
+  connection.joinTimedOut();
+}
+
 const ADMIT_ALWAYS: AdmitMember = () => ({ ok: true, release: () => {} });
 
 async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions): Promise<void> {
@@ -123,6 +132,10 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
     limits: { maxMessageSize, maxDepth: options.maxDepth ?? RPC_DEFAULTS.maxDepth },
   };
   const open = new Set<RpcConnection>();
+  // The same deadline and heartbeat mechanisms as the other gateways (core's transport toolkit).
+  const joinDeadlines = new DeadlineQueue<RpcConnection>(joinTimeoutMs, onJoinTimeout);
+  const heartbeatMs = options.heartbeatMs ?? RPC_DEFAULTS.heartbeatMs;
+  const heartbeat = heartbeatMs > 0 ? new Heartbeat<RpcConnection>(heartbeatMs) : null;
 
   app.get(options.path ?? RPC_DEFAULTS.path, { websocket: true }, (socket, request) => {
     socket.on('error', onSocketError);
@@ -143,13 +156,15 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
       connectionOptions,
       () => {
         open.delete(connection);
+        heartbeat?.delete(connection);
         admitted.release();
       },
-      Date.now(),
+      joinDeadlines,
       admitMember,
     );
     connections.set(socket, connection);
     open.add(connection);
+    heartbeat?.add(connection);
     socket.on('close', onSocketClose);
     socket.on('pong', onSocketPong);
     connLog.info({}, 'connected');
@@ -174,13 +189,11 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
     );
   }
 
-  const stopSweeper = startSweeper(open, {
-    callbackTimeoutMs,
-    joinTimeoutMs,
-    heartbeatMs: options.heartbeatMs ?? RPC_DEFAULTS.heartbeatMs,
-  });
+  const stopSweeper = startSweeper(open, { callbackTimeoutMs });
   app.addHook('onClose', async () => {
     stopSweeper();
+    heartbeat?.stop();
+    joinDeadlines.stop();
   });
 }
 

@@ -1,10 +1,11 @@
 import { type DisconnectReason, type Logger, type Room, TokenBucket } from '@chatgate/core';
+import type { DeadlineQueue, Pingable } from '@chatgate/core/transport';
 import { RpcStub } from 'capnweb';
 import type { WebSocket } from 'ws';
 import type { ChatCallback } from './api-types.js';
 import { quote, RpcError, toRpcError } from './rpc-error.js';
 import { RpcSession, type SessionHost } from './rpc-session.js';
-import type { TransportOwner } from './socket-transport.js';
+import { CLOSE_POLICY, type TransportOwner } from './socket-transport.js';
 
 export interface ConnectionOptions {
   callbackTimeoutMs: number;
@@ -30,14 +31,12 @@ const CONNECTION_CLOSES: Partial<Record<DisconnectReason, [code: number, reason:
  * original `join`, more through `connect`). When the socket closes, or capnweb reports the
  * session broken, every member leaves; `member.leave` is idempotent, so that is once each.
  */
-export class RpcConnection implements SessionHost, TransportOwner {
+export class RpcConnection implements SessionHost, TransportOwner, Pingable {
   readonly members = new Set<RpcSession>();
   /** The member joined through the original `join(username, callback)`. */
   legacy: RpcSession | undefined;
   /** A legacy join is in progress (refuses a second one racing it). */
   legacyJoining = false;
-  /** When the connection last had no member; the gateway closes it after a while. */
-  memberlessSince: number;
   /** A pong came since the last heartbeat ping. */
   alive = true;
   closed = false;
@@ -56,10 +55,11 @@ export class RpcConnection implements SessionHost, TransportOwner {
     readonly log: Logger,
     private readonly options: ConnectionOptions,
     private readonly release: () => void,
-    now: number,
+    /** Connections without a member, closed when their time is up (core's name deadline). */
+    private readonly joinDeadlines: DeadlineQueue<RpcConnection> | null,
     private readonly admitMember: AdmitMember = () => ({ ok: true, release: () => {} }),
   ) {
-    this.memberlessSince = now;
+    joinDeadlines?.add(this);
     this.joins = new TokenBucket(room.limits.rateBurst, room.limits.ratePerSecond);
   }
 
@@ -120,6 +120,7 @@ export class RpcConnection implements SessionHost, TransportOwner {
     const stub = (callback as RpcStub<ChatCallback>).dup();
     const session = new RpcSession(this, stub, this.options);
     this.members.add(session);
+    this.joinDeadlines?.delete(this);
     if (releaseSlot !== undefined) this.extraSlots.set(session, releaseSlot);
     try {
       session.member = await this.room.join(session, { name, log: this.log });
@@ -178,6 +179,24 @@ export class RpcConnection implements SessionHost, TransportOwner {
     this.socket.terminate();
   }
 
+  /** Heartbeat tick: drop a peer that did not answer the last ping, else ping again. */
+  beat(): void {
+    if (this.closed) return;
+    if (!this.alive) {
+      this.log.info({}, 'no answer to ping; dropping the connection');
+      this.drop('timeout');
+      return;
+    }
+    this.ping();
+  }
+
+  /** The join deadline ran out with no member on this connection. */
+  joinTimedOut(): void {
+    if (this.closed || this.members.size > 0) return;
+    this.log.info({}, 'closing a connection that joined no one');
+    this.close(CLOSE_POLICY, 'join timeout');
+  }
+
   /** Sends a heartbeat ping; the pong sets `alive` again. */
   ping(): void {
     this.alive = false;
@@ -192,6 +211,7 @@ export class RpcConnection implements SessionHost, TransportOwner {
   onSocketClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.joinDeadlines?.delete(this);
     this.release();
     for (const session of Array.from(this.members)) {
       this.leave(session, this.leaveReason).catch((err) => {
@@ -209,6 +229,6 @@ export class RpcConnection implements SessionHost, TransportOwner {
       releaseSlot();
     }
     if (this.legacy === session) this.legacy = undefined;
-    if (this.members.size === 0) this.memberlessSince = Date.now();
+    if (this.members.size === 0 && !this.closed) this.joinDeadlines?.add(this);
   }
 }

@@ -1,13 +1,8 @@
 import type { RpcConnection } from './rpc-connection.js';
-import { CLOSE_POLICY } from './socket-transport.js';
 
 export interface SweeperOptions {
   /** A callback call unanswered this long drops its member. */
   callbackTimeoutMs: number;
-  /** A connection without a member is closed after this long. */
-  joinTimeoutMs: number;
-  /** Ping interval; a socket that has not answered by the next ping is dropped. 0: off. */
-  heartbeatMs: number;
 }
 
 /** The longest the sweep sleeps, so short deadlines are still met closely. */
@@ -19,46 +14,31 @@ export function sweepInterval(periods: number[]): number {
 }
 
 /**
- * One timer for every connection: dead peers (heartbeat), silent callbacks and memberless
- * sockets. No timer per socket or per call. Returns the function that stops it.
+ * One timer for every connection's silent callbacks: no timer per socket or per call. (Dead
+ * peers are core's Heartbeat and memberless sockets core's DeadlineQueue, as in the other
+ * gateways.) Returns the function that stops it.
  */
 export function startSweeper(
   open: ReadonlySet<RpcConnection>,
   options: SweeperOptions,
 ): () => void {
-  const { callbackTimeoutMs, joinTimeoutMs, heartbeatMs } = options;
-  const periods = [callbackTimeoutMs, joinTimeoutMs, ...(heartbeatMs > 0 ? [heartbeatMs] : [])];
-  let lastHeartbeat = Date.now();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    const beat = heartbeatMs > 0 && now - lastHeartbeat >= heartbeatMs;
-    if (beat) lastHeartbeat = now;
-    for (const connection of open) {
-      if (beat) {
-        if (!connection.alive) {
-          connection.log.info({ heartbeatMs }, 'no answer to ping; dropping the connection');
-          connection.drop('timeout');
-          continue;
+  const { callbackTimeoutMs } = options;
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const connection of open) {
+        for (const session of connection.members) {
+          if (!session.expired(now)) continue;
+          session.member?.log.warn(
+            { pending: session.pendingCalls, timeoutMs: callbackTimeoutMs },
+            'callback did not answer; dropping the member',
+          );
+          void session.member?.disconnect('timeout');
         }
-        connection.ping();
       }
-      if (connection.members.size === 0) {
-        if (now - connection.memberlessSince > joinTimeoutMs) {
-          connection.log.info({}, 'closing a connection that joined no one');
-          connection.close(CLOSE_POLICY, 'join timeout');
-        }
-        continue;
-      }
-      for (const session of connection.members) {
-        if (!session.expired(now)) continue;
-        session.member?.log.warn(
-          { pending: session.pendingCalls, timeoutMs: callbackTimeoutMs },
-          'callback did not answer; dropping the member',
-        );
-        void session.member?.disconnect('timeout');
-      }
-    }
-  }, sweepInterval(periods));
+    },
+    sweepInterval([callbackTimeoutMs]),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

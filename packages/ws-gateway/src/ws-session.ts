@@ -19,7 +19,6 @@ import type { WebSocket } from 'ws';
 import {
   BYE_MESSAGES,
   CLOSE_CODE_BY_REASON,
-  CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,
   CLOSE_MESSAGE_TOO_BIG,
   CLOSE_POLICY_VIOLATION,
@@ -44,10 +43,8 @@ import {
   encodeLoginRefusal,
   encodeReply,
   encodeWelcome,
-  FIRST_MESSAGE_MUST_BE_CONNECT,
-  NAME_MISMATCH_MESSAGE,
-  NAME_TAKEN_MESSAGE,
 } from './protocol.js';
+import { handshake, joinRefusal } from './ws-handshake.js';
 
 /** What every session of one gateway shares: the room, limits and the shared timers. */
 export interface GatewayContext {
@@ -298,27 +295,23 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
   // ---- handshake ----
 
   private handshake(message: TextMessage): void {
-    if (message.kind !== 'connect') {
-      this.shut(
-        CLOSE_POLICY_VIOLATION,
-        'protocol',
-        encodeConnectResponse(false, FIRST_MESSAGE_MUST_BE_CONNECT),
-        'connect first',
-      );
-      return;
-    }
-    const pathName = this.options.pathName;
-    let name = message.username;
-    if (pathName !== undefined) {
-      // /ws/NAME then {"type":"connect","username":NAME}: both must agree (a mismatch is a
-      // client bug we refuse rather than guess); an omitted username takes the path's.
-      if (name === undefined) name = pathName;
-      else if (name.normalize('NFC') !== pathName.normalize('NFC')) {
-        this.refuse(NAME_MISMATCH_MESSAGE, CLOSE_POLICY_VIOLATION);
+    const result = handshake(message, this.options.pathName);
+    switch (result.kind) {
+      case 'join':
+        this.join(result.name);
         return;
-      }
+      case 'connect_first':
+        this.shut(
+          CLOSE_POLICY_VIOLATION,
+          'protocol',
+          encodeConnectResponse(false, result.message),
+          'connect first',
+        );
+        return;
+      case 'refuse':
+        this.refuse(result.message, result.closeCode);
+        return;
     }
-    this.join(name);
   }
 
   private join(name: string | undefined): void {
@@ -344,30 +337,9 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
       },
       (err: unknown) => {
         if (this.state !== 'joining') return;
-        const error = toChatError(err);
-        switch (error.code) {
-          case 'name_taken':
-            this.refuse(NAME_TAKEN_MESSAGE, CLOSE_POLICY_VIOLATION);
-            return;
-          case 'name_invalid':
-          case 'name_reserved':
-            this.refuse(error.message, CLOSE_POLICY_VIOLATION);
-            return;
-          case 'closed':
-            this.refuse(error.message, CLOSE_GOING_AWAY);
-            return;
-          // Codes a join never raises on purpose: a bug, logged as one.
-          case 'too_long':
-          case 'rate_limited':
-          case 'no_such_member':
-          case 'target_required':
-          case 'unknown_command':
-          case 'bad_request':
-          case 'not_joined':
-          case 'internal':
-            this.log.error({ err }, 'join failed');
-            this.refuse(error.message, CLOSE_INTERNAL_ERROR);
-        }
+        const refusal = joinRefusal(toChatError(err));
+        if (refusal.bug) this.log.error({ err }, 'join failed');
+        this.refuse(refusal.message, refusal.closeCode);
       },
     );
   }
