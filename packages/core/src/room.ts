@@ -1,5 +1,5 @@
 import type { PlainTextPolicy } from './commands.js';
-import type { Engine } from './engine.js';
+import type { Engine, RoomSnapshot } from './engine.js';
 import { InProcessEngine } from './engine-local.js';
 import { ChatError, type DisconnectReason, toChatError } from './errors.js';
 import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './events.js';
@@ -20,6 +20,11 @@ export interface RoomOptions {
   logger?: Logger;
   /** Clock for rate limiting; injectable for tests. */
   now?: () => number;
+  /**
+   * How long `join` waits for the room's first snapshot from the engine before it fails with
+   * `unavailable`. Default 5 s.
+   */
+  readyTimeoutMs?: number;
 }
 
 export interface JoinOptions {
@@ -55,6 +60,7 @@ interface MemberRecord {
 }
 
 const MAX_AUTO_NAME_TRIES = 1000;
+const DEFAULT_READY_TIMEOUT_MS = 5000;
 /** Process-wide, so rooms sharing an engine in one process never mint the same id. */
 let memberCounter = 0;
 
@@ -74,7 +80,7 @@ export class Room implements MemberRoom {
   private readonly locals = new Map<MemberId, Member>();
   /** Local joined members grouped by dialect, so each event is encoded once per dialect. */
   private readonly groups = new Map<Dialect, Set<Member>>();
-  private readonly ring: HistoryRing;
+  private ring: HistoryRing;
   private readonly handlers: HandlerQueue;
   private readonly unsubscribe: () => void;
   private autoCounter = 0;
@@ -82,6 +88,12 @@ export class Room implements MemberRoom {
   /** Events delivered while one is being applied wait here, so order holds under re-entry. */
   private readonly pending: RoomEvent[] = [];
   private applying = false;
+  private synced = false;
+  private readonly readyTimeoutMs: number;
+  private readonly readyWait: { promise: Promise<void>; resolve: () => void };
+  /** Leaves the engine refused while unavailable; published again once it is back. */
+  private readonly unpublishedLeaves = new Map<MemberId, EventDraft>();
+  private readonly stopWatchingEngine: () => void;
 
   constructor(options: RoomOptions = {}) {
     this.name = options.name ?? 'main';
@@ -91,7 +103,31 @@ export class Room implements MemberRoom {
     this.now = options.now ?? Date.now;
     this.ring = new HistoryRing(this.limits.historySize);
     this.handlers = new HandlerQueue(this.log);
-    this.unsubscribe = this.engine.subscribe(this.name, this.onEngineEvent);
+    this.readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    let resolveReady!: () => void;
+    const readyPromise = new Promise<void>((resolve) => {
+      resolveReady = resolve;
+    });
+    this.readyWait = { promise: readyPromise, resolve: resolveReady };
+    this.stopWatchingEngine = this.engine.onStatus((status) => {
+      if (status === 'ready') this.republishLeaves();
+    });
+    this.unsubscribe = this.engine.subscribe(this.name, this.onEngineEvent, {
+      onSync: this.onSync,
+    });
+  }
+
+  /**
+   * Resolves once the room has its first snapshot from the engine (members on every node,
+   * history): from then on `users()` and `history()` are the room's, not just this node's.
+   */
+  get ready(): Promise<void> {
+    return this.readyWait.promise;
+  }
+
+  /** True while the room can take joins and messages (synced, and its engine is ready). */
+  get available(): boolean {
+    return this.synced && this.engine.status === 'ready';
   }
 
   /** Members in the room (all nodes). */
@@ -122,10 +158,12 @@ export class Room implements MemberRoom {
   /**
    * Adds a connection to the room. Resolves once its join has been applied, after the
    * session's own join event was delivered to it. Rejects with ChatError
-   * (`name_invalid`, `name_reserved`, `name_taken`, `closed`).
+   * (`name_invalid`, `name_reserved`, `name_taken`, `closed`, and `unavailable` when the
+   * engine cannot be reached or the room has not synced within `readyTimeoutMs`).
    */
   async join(session: Session, options: JoinOptions = {}): Promise<Member> {
     if (this.closed) throw new ChatError('closed');
+    await this.whenSynced();
     const id = `${this.engine.nodeId}:${++memberCounter}`;
     const name =
       options.name === undefined
@@ -197,6 +235,68 @@ export class Room implements MemberRoom {
     for (const member of members) this.detach(member);
     await Promise.all(members.map((member) => member.disconnect(reason)));
     this.unsubscribe();
+    this.stopWatchingEngine();
+  }
+
+  private whenSynced(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new ChatError('unavailable', 'The room could not reach its engine in time.'));
+      }, this.readyTimeoutMs);
+      void this.readyWait.promise.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * The engine's view of the room: first at subscribe, again after it lost track (a reset of
+   * the room's history, or a gap it could not fill). Members and history are replaced; local
+   * members the engine no longer has (this node was presumed dead, or the backend lost its
+   * data) are disconnected with `timeout`, so their clients reconnect and resume.
+   */
+  private readonly onSync = (snapshot: RoomSnapshot): void => {
+    this.records.clear();
+    this.byFolded.clear();
+    for (const entry of snapshot.members) {
+      const record = { id: entry.memberId, name: entry.name, folded: foldName(entry.name) };
+      this.records.set(record.id, record);
+      this.byFolded.set(record.folded, record);
+    }
+    this.ring = new HistoryRing(this.limits.historySize);
+    for (const event of snapshot.history) this.ring.push(event);
+    if (this.synced) {
+      this.log.warn({ seq: snapshot.position.seq }, 'room resynced from the engine');
+      for (const member of [...this.locals.values()]) {
+        if (member.state !== 'joined' || this.records.has(member.id)) continue;
+        this.locals.delete(member.id);
+        this.detach(member);
+        member.applyLeft();
+        member.log.info({ reason: 'timeout' }, 'lost by the engine');
+        this.closeSession(member, 'timeout');
+      }
+    }
+    this.synced = true;
+    this.readyWait.resolve();
+  };
+
+  private closeSession(member: Member, reason: DisconnectReason): void {
+    try {
+      member.session.close(reason);
+    } catch (err) {
+      member.log.error({ err }, 'session close failed');
+    }
+  }
+
+  private republishLeaves(): void {
+    for (const [id, draft] of this.unpublishedLeaves) {
+      this.unpublishedLeaves.delete(id);
+      this.engine.publish(this.name, draft).catch(() => {
+        this.unpublishedLeaves.set(id, draft);
+      });
+    }
   }
 
   private async claimJoinName(requested: string, id: MemberId): Promise<string> {
@@ -271,6 +371,8 @@ export class Room implements MemberRoom {
         if (this.byFolded.get(record.folded) === record) this.byFolded.delete(record.folded);
         const member = this.locals.get(event.memberId);
         if (member !== undefined) {
+          // Not asked for here: another node ended it (its lease had lapsed, reason timeout).
+          const imposed = member.state === 'joined';
           this.locals.delete(member.id);
           this.detach(member);
           void this.engine.release(this.name, record.folded, member.id).catch((err) => {
@@ -278,6 +380,7 @@ export class Room implements MemberRoom {
           });
           member.log.info({ seq: event.seq, reason: event.reason }, 'left');
           member.applyLeft();
+          if (imposed) this.closeSession(member, event.reason);
         }
         this.fanOut(event);
         return;
@@ -363,9 +466,14 @@ export class Room implements MemberRoom {
     return this.byFolded.get(foldName(name));
   }
 
-  /** @internal */
+  /** @internal A leave the engine refuses now is published again once it is back. */
   publishDraft(draft: EventDraft): Promise<Stamp> {
-    return this.engine.publish(this.name, draft);
+    const published = this.engine.publish(this.name, draft);
+    if (draft.kind !== 'leave') return published;
+    return published.catch((err: unknown) => {
+      if (!this.closed) this.unpublishedLeaves.set(draft.memberId, draft);
+      throw err;
+    });
   }
 
   /** @internal */
