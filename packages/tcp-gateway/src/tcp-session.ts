@@ -14,6 +14,7 @@ import {
   isOthersPresence,
   schedulePresenceFlush,
 } from '@chatgate/core/transport';
+import type { BytesRun } from './bytes-run.js';
 import type { Input, InputDecoder, TcpDialect } from './tcp-dialect.js';
 import { writeCoalesced } from './write-coalesced.js';
 
@@ -82,7 +83,7 @@ export function destroyAfter(socket: Socket, ms: number): void {
  * timeout, a malformed frame, the room's disconnect), `member.leave` is called with the first
  * reason and core announces it exactly once. The gate slot is released on socket 'close'.
  */
-export class TcpSession implements Session<Buffer>, DeferredWriter {
+export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
   readonly dialect: TcpDialect;
   private member: Member | undefined;
   private phase: Phase = 'naming';
@@ -150,6 +151,13 @@ export class TcpSession implements Session<Buffer>, DeferredWriter {
     else this.write(bytes);
   }
 
+  /** A run of others' joins and leaves (line: the exact lines, built once for everyone). */
+  deliverPresence(run: BytesRun, known: number, self: Member): void {
+    if (this.member === undefined) this.member = self;
+    const bytes = run.from(known);
+    if (bytes.length > 0) this.write(bytes);
+  }
+
   /** @internal presence flush: deferred bytes go out now, in one write. */
   flushDeferred(): void {
     const chunks = this.deferred;
@@ -170,6 +178,8 @@ export class TcpSession implements Session<Buffer>, DeferredWriter {
    */
   close(reason: DisconnectReason, notice?: Buffer | null): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
+    // Pending presence goes out before the farewell, and only while we are still a member.
+    if (reason !== 'too_slow') this.member?.flushPresence();
     this.phase = 'closing';
     this.reason = reason;
     this.clearNameTimer();

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { CLOSE_TRY_AGAIN_LATER } from './close-codes.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { Heartbeat } from './heartbeat.js';
+import { JsonDialect, jsonDialect } from './json-dialect.js';
 import { registerPage } from './page.js';
 import { encodeError } from './protocol.js';
 import { type GatewayContext, WsSession } from './ws-session.js';
@@ -25,6 +26,11 @@ export interface WsGatewayOptions {
   maxPayloadBytes?: number;
   /** Public messages replayed to a member as it joins. Default 50; 0 turns replay off. */
   historyReplay?: number;
+  /**
+   * Rooms larger than this get counts instead of names: the welcome carries `count` without
+   * `users`, and joins and leaves arrive as one `presence` count frame per flush. Default 100.
+   */
+  presenceListMax?: number;
   /** Ping interval; a peer that misses a ping is dropped by the next one. Default 30000; 0 off. */
   heartbeatMs?: number;
   /** Serve the browser client at `/`. Default true. */
@@ -73,6 +79,10 @@ async function wsGatewayPlugin(fastify: FastifyInstance, options: WsGatewayOptio
     closeDeadlines: new DeadlineQueue<WebSocket>(CLOSE_GRACE_MS, terminateIfOpen),
     heartbeat: heartbeatMs > 0 ? new Heartbeat<WsSession>(heartbeatMs) : null,
     sessions: new Set(),
+    dialect:
+      options.presenceListMax === undefined
+        ? jsonDialect
+        : new JsonDialect({ presenceListMax: options.presenceListMax }),
   };
 
   const accept = (ws: WebSocket, request: FastifyRequest, pathName: string | undefined) => {

@@ -26,13 +26,14 @@ import {
 } from './close-codes.js';
 import type { DeadlineQueue } from './deadline-queue.js';
 import type { Heartbeat } from './heartbeat.js';
-import { jsonDialect } from './json-dialect.js';
+import type { JsonDialect, JsonPresenceRun } from './json-dialect.js';
 import {
   type PreparedFrame,
   sendPrepared,
   type WireSocket,
   wireSocketOf,
   writePrepared,
+  writePreparedRun,
 } from './prepared-frame.js';
 import {
   type ClientMessage,
@@ -61,6 +62,8 @@ export interface GatewayContext {
   readonly closeDeadlines: DeadlineQueue<WebSocket>;
   readonly heartbeat: Heartbeat<WsSession> | null;
   readonly sessions: Set<WsSession>;
+  /** This gateway's wire format (one instance: one encode per event for all its members). */
+  readonly dialect: JsonDialect;
 }
 
 type State = 'pending' | 'joining' | 'joined' | 'closing' | 'closed';
@@ -122,8 +125,8 @@ export interface AcceptOptions {
  * Session: `deliver` writes the room's pre-encoded frame as is (every recipient gets the same
  * bytes), and the member's own join is rendered here as connect_response, history, welcome.
  */
-export class WsSession implements Session<PreparedFrame>, DeferredWriter {
-  readonly dialect = jsonDialect;
+export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, DeferredWriter {
+  readonly dialect: JsonDialect;
   /** Set by a pong; cleared by each heartbeat tick. */
   alive = true;
   private state: State = 'pending';
@@ -146,6 +149,7 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
   ) {
     this.log = options.log;
     this.wire = wireSocketOf(ws);
+    this.dialect = ctx.dialect;
   }
 
   /** Takes over an upgraded socket: listeners, name timeout, heartbeat. */
@@ -209,6 +213,23 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
     if (wire.writableCorked === 0) this.cork(wire);
     if (this.deferred !== undefined) this.writeDeferred(wire);
     writePrepared(this.ws, wire, frame);
+  }
+
+  /**
+   * A run of others' joins and leaves, built once for every member: the tail after what this
+   * member knows, in one write of shared bytes (or one count frame in a large room).
+   */
+  deliverPresence(run: JsonPresenceRun, known: number, _self: Member): void {
+    if (!this.writable()) return;
+    const from = run.counted ? 0 : known;
+    const wire = this.wire;
+    if (wire === null) {
+      for (let i = from; i < run.frames.length; i++) sendPrepared(this.ws, run.frames[i]!);
+      return;
+    }
+    if (wire.writableCorked === 0) this.cork(wire);
+    if (this.deferred !== undefined) this.writeDeferred(wire);
+    writePreparedRun(this.ws, wire, run.bytes, run.starts[from] ?? 0, run.frames, from);
   }
 
   /** @internal presence flush: deferred frames go out now, in one corked write. */
@@ -408,7 +429,10 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
         if (event.seq < seq) this.sendText(encodeHistoryMessage(event));
       }
     }
-    this.sendText(encodeWelcome(self.name, self.users(), seq));
+    // A large room's welcome carries the count, not N names: N joins would cost N² bytes.
+    const count = self.roomSize;
+    const users = this.dialect.counts(count) ? null : self.users();
+    this.sendText(encodeWelcome(self.name, users, count, seq));
   }
 
   // ---- joined ----
@@ -485,6 +509,7 @@ export class WsSession implements Session<PreparedFrame>, DeferredWriter {
     closeText: string = reason,
   ): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    this.member?.flushPresence();
     this.flushDeferred();
     if (lastFrame !== null) this.sendText(lastFrame);
     this.state = 'closing';
