@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ChatConnection } from './chat-connection.js';
 
@@ -5,7 +6,7 @@ export type Transport = ChatConnection['transport'];
 
 export const DEFAULT_URL = 'ws://127.0.0.1:8080/rpc/ws';
 
-export const USAGE = `Usage: chatgate-client [URL] [--url URL] [--name NAME] [--transport rpc|ws|tcp]
+export const USAGE = `Usage: chatgate-client [URL] [--url URL] [--name NAME] [--transport rpc|ws|tcp] [--ca FILE]
 
 Join a chatgate room from the terminal.
 
@@ -13,8 +14,11 @@ Join a chatgate room from the terminal.
                        ws://HOST:8080/rpc/ws   Cap'n Web RPC (the default)
                        ws://HOST:8080/ws       WebSocket JSON protocol
                        tcp://HOST:2323         line TCP (what nc sees)
+                       wss://HOST/rpc/ws, wss://HOST/ws, tls://HOST:2323   the same over TLS
   --name NAME        your name; otherwise asked (or the first stdin line when piped)
   --transport NAME   rpc, ws or tcp, instead of guessing from the URL
+  --ca FILE          trust this PEM CA (or self-signed certificate) for wss:// and tls://;
+                       NODE_EXTRA_CA_CERTS=FILE works too
   -h, --help         show this help
 
 In the chat: type text to talk to everyone, @NAME text to one person, /users, /help, /quit.
@@ -28,6 +32,8 @@ export interface ClientArgs {
   transport: Transport;
   name: string | undefined;
   help: boolean;
+  /** Extra trusted CA certificates (PEM), from --ca. */
+  ca?: Buffer;
 }
 
 export class UsageError extends Error {
@@ -41,6 +47,7 @@ export function transportFor(url: URL): Transport {
   switch (url.protocol) {
     case 'tcp:':
     case 'telnet:':
+    case 'tls:':
       return 'tcp';
     case 'ws:':
     case 'wss:':
@@ -48,7 +55,9 @@ export function transportFor(url: URL): Transport {
     case 'https:':
       return /\/rpc(\/ws)?\/?$/.test(url.pathname) ? 'rpc' : 'ws';
     default:
-      throw new UsageError(`unsupported URL scheme ${url.protocol} (use ws://, wss:// or tcp://)`);
+      throw new UsageError(
+        `unsupported URL scheme ${url.protocol} (use ws://, wss://, tcp:// or tls://)`,
+      );
   }
 }
 
@@ -80,7 +89,23 @@ export function parseClientArgs(argv: readonly string[]): ClientArgs {
   }
   const name = values.name?.trim();
   if (name === '') throw new UsageError('--name must not be empty');
-  return { url: url.href, transport, name, help: values.help === true };
+  const args: ClientArgs = { url: url.href, transport, name, help: values.help === true };
+  if (values.ca !== undefined) args.ca = readCa(values.ca);
+  return args;
+}
+
+function readCa(path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read --ca ${path}: ${code === 'ENOENT' ? 'no such file' : code}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`--ca ${path} holds no PEM certificate`);
+  }
+  return pem;
 }
 
 function parse(argv: readonly string[]) {
@@ -92,6 +117,7 @@ function parse(argv: readonly string[]) {
       url: { type: 'string' },
       name: { type: 'string' },
       transport: { type: 'string' },
+      ca: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

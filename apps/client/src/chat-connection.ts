@@ -52,3 +52,9 @@ export interface ChatConnection {
   leave(): Promise<void>;
   close(): void;
 }
+
+/** How to reach the server beyond its URL. */
+export interface ConnectionOptions {
+  /** PEM CA certificates to trust for wss:// and tls:// (besides the system's). */
+  ca?: Buffer;
+}

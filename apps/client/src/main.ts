@@ -43,10 +43,15 @@ async function main(argv: readonly string[]): Promise<void> {
   while (welcome === undefined) {
     if (name === undefined || name === '')
       return exit(EXIT_FAILED, 'chatgate-client: no name given');
-    connection = createConnection(args.transport, args.url, {
-      onEvent: (event) => terminal.print(renderEvent(event, render)),
-      onClose: (reason) => exit(EXIT_FAILED, `chatgate-client: connection lost: ${reason}`),
-    });
+    connection = createConnection(
+      args.transport,
+      args.url,
+      {
+        onEvent: (event) => terminal.print(renderEvent(event, render)),
+        onClose: (reason) => exit(EXIT_FAILED, `chatgate-client: connection lost: ${reason}`),
+      },
+      args.ca === undefined ? {} : { ca: args.ca },
+    );
     try {
       welcome = await connection.join(name);
     } catch (err) {

@@ -17,6 +17,8 @@ describe('parseClientArgs', () => {
     expect(parseClientArgs(['--url=tcp://h:2323']).transport).toBe('tcp');
     expect(transportFor(new URL('wss://example.com/rpc'))).toBe('rpc');
     expect(transportFor(new URL('https://example.com/ws/alice'))).toBe('ws');
+    expect(parseClientArgs(['tls://h:2323']).transport).toBe('tcp');
+    expect(parseClientArgs(['wss://h/ws']).transport).toBe('ws');
   });
 
   it('takes --name and --transport', () => {

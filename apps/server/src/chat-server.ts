@@ -42,6 +42,7 @@ export class ChatServer {
         line: options.linePort ?? null,
         at: options.atPort ?? null,
         peer: options.peerPort ?? null,
+        admin: null,
       },
     };
     this.server = new Chatgate(config, options.logger ?? createLogger(config.logLevel));

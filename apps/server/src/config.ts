@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS } from '@chatgate/core';
 import { DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
+import { RPC_DEFAULTS } from '@chatgate/rpc-gateway';
 
 /** A listener port: a number (0 picks a free one) or null when the listener is off. */
 export type Port = number | null;
@@ -8,7 +10,7 @@ export type Port = number | null;
 export interface Config {
   host: string;
   room: string;
-  ports: { http: Port; gt: Port; line: Port; at: Port; peer: Port };
+  ports: { http: Port; gt: Port; line: Port; at: Port; peer: Port; admin: Port };
   maxConnections: number;
   maxPerAddress: number;
   nameTimeoutMs: number;
@@ -20,10 +22,23 @@ export interface Config {
   maxPayloadBytes: number;
   heartbeatMs: number;
   drainTimeoutMs: number;
+  rpcMaxCallsInFlight: number;
+  rpcBatchCors: boolean;
   logLevel: string;
+  /** PEM certificate chain and key; both or neither. Null: plain HTTP and TCP. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** Extra origins allowed to open WebSockets; `*` allows any. Own origin is always allowed. */
+  allowedOrigins: string[];
+  /** Proxy addresses or CIDRs whose X-Forwarded-For is believed. Empty: none. */
+  trustProxy: string[];
+  /** TCP dialect listeners expect a PROXY protocol (v1 or v2) header first. */
+  proxyProtocol: boolean;
+  /** Bind address of the admin listener (`ports.admin`). */
+  adminHost: string;
 }
 
-type Kind = 'port' | 'int' | 'string' | 'level';
+type Kind = 'port' | 'int' | 'string' | 'level' | 'file' | 'origins' | 'addresses' | 'switch';
 
 /** Where a setting lands in Config: a top-level field or one listener's port. */
 type Key = Exclude<keyof Config, 'ports'> | `ports.${keyof Config['ports']}`;
@@ -50,6 +65,7 @@ const PORT_HELP = {
   line: 'line dialect over TCP (nc, telnet)',
   at: 'at dialect over TCP (cli-chat-room clients)',
   peer: 'peer dialect over TCP (lab3 GroupPeer)',
+  admin: '/metrics /healthz /readyz here instead of on the HTTP ports',
 };
 
 /** Every setting: one flag, one environment variable, one default, one line of help. */
@@ -138,7 +154,52 @@ export const OPTIONS: Option[] = [
     'drainTimeoutMs',
     'on SIGTERM/SIGINT, how long to drain before exiting',
   ),
+  opt(
+    'rpc-max-calls-in-flight',
+    'int',
+    RPC_DEFAULTS.maxCallsInFlight,
+    'rpcMaxCallsInFlight',
+    'RPC calls one socket may have unanswered or unreleased; more closes it (1008)',
+  ),
+  opt(
+    'rpc-batch-cors',
+    'switch',
+    'false',
+    'rpcBatchCors',
+    'let any web page read POST /rpc (Access-Control-Allow-Origin: *)',
+  ),
   opt('log-level', 'level', 'info', 'logLevel', LEVELS.join('|')),
+  opt(
+    'tls-cert',
+    'file',
+    '',
+    'tlsCert',
+    'PEM certificate chain: HTTPS/WSS and TLS on TCP listeners',
+  ),
+  opt('tls-key', 'file', '', 'tlsKey', 'PEM private key for --tls-cert'),
+  opt(
+    'allowed-origins',
+    'origins',
+    '',
+    'allowedOrigins',
+    'comma-separated origins (or *) that may open WebSockets, besides our own',
+  ),
+  opt(
+    'trust-proxy',
+    'addresses',
+    '',
+    'trustProxy',
+    'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed',
+  ),
+  opt(
+    'proxy-protocol',
+    'switch',
+    'false',
+    'proxyProtocol',
+    'TCP listeners expect a PROXY protocol v1/v2 header (HAProxy, nginx stream)',
+  ),
+  opt('admin-port', 'port', 'off', 'ports.admin', PORT_HELP.admin),
+  opt('admin-host', 'string', '127.0.0.1', 'adminHost', 'bind address of --admin-port'),
 ];
 
 function assign(config: Config, key: Key, value: unknown): void {
@@ -178,7 +239,61 @@ function parseValue(option: Option, raw: string, source: string): unknown {
       }
       return value;
     }
+    case 'file':
+      return raw === '' ? null : raw;
+    case 'origins':
+      return splitList(raw).map((origin) => parseOrigin(origin, source));
+    case 'addresses':
+      return splitList(raw).map((address) => parseAddress(address, source));
+    case 'switch':
+      if (TRUE.includes(raw.toLowerCase())) return true;
+      if (FALSE.includes(raw.toLowerCase())) return false;
+      throw new ConfigError(`${source} must be true or false (got '${raw}')`);
   }
+}
+
+const TRUE = ['true', '1', 'yes', 'on'];
+const FALSE = ['false', '0', 'no', 'off'];
+
+function splitList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** `https://chat.example.com` (scheme, host, optional port; no path) or `*`. */
+function parseOrigin(origin: string, source: string): string {
+  if (origin === '*') return origin;
+  let url: URL | undefined;
+  try {
+    url = new URL(origin);
+  } catch {}
+  const bare = origin.replace(/\/$/, '');
+  if (url === undefined || url.origin === 'null' || url.origin !== bare.toLowerCase()) {
+    throw new ConfigError(
+      `${source}: '${origin}' is not an origin like https://chat.example.com (scheme and host, no path)`,
+    );
+  }
+  return url.origin;
+}
+
+/** The names proxy-addr (Fastify's trustProxy) understands besides addresses and CIDRs. */
+const ADDRESS_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function parseAddress(address: string, source: string): string {
+  if (ADDRESS_RANGES.includes(address)) return address;
+  const [ip, prefix, extra] = address.split('/');
+  const family = isIP(ip ?? '');
+  const bits = family === 4 ? 32 : 128;
+  const prefixOk =
+    prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits && extra === undefined);
+  if (family === 0 || !prefixOk) {
+    throw new ConfigError(
+      `${source}: '${address}' is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1, loopback)`,
+    );
+  }
+  return address;
 }
 
 export function defaultConfig(): Config {
@@ -200,7 +315,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries([
-        ...OPTIONS.map((o) => [o.flag, { type: 'string' as const }]),
+        ...OPTIONS.map((o) => [
+          o.flag,
+          { type: o.kind === 'switch' ? ('boolean' as const) : ('string' as const) },
+        ]),
         ['help', { type: 'boolean' as const, short: 'h' }],
         ['version', { type: 'boolean' as const, short: 'v' }],
       ]),
@@ -213,8 +331,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     const flagValue = parsed.values[option.flag];
     const envValue = env[option.env];
     const [raw, source] =
-      typeof flagValue === 'string'
-        ? [flagValue, `--${option.flag}`]
+      typeof flagValue === 'string' || typeof flagValue === 'boolean'
+        ? [String(flagValue), `--${option.flag}`]
         : envValue !== undefined && envValue !== ''
           ? [envValue, option.env]
           : [option.default, `default of --${option.flag}`];
@@ -225,6 +343,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   if (config.ratePerSecond < 1 || config.rateBurst < 1) {
     throw new ConfigError('--rate-burst and --rate-per-second must be at least 1');
+  }
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
+  }
+  const admin = config.ports.admin;
+  if (admin !== null && admin !== 0 && (admin === config.ports.http || admin === config.ports.gt)) {
+    throw new ConfigError(`--admin-port ${admin} must differ from --http-port and --gt-port`);
   }
   return config;
 }
@@ -237,10 +362,22 @@ export function wantsVersion(argv: string[]): boolean {
   return argv.includes('--version') || argv.includes('-v');
 }
 
+const ARGUMENT: Record<Kind, string> = {
+  port: ' PORT|off',
+  int: ' N',
+  string: ' VALUE',
+  level: ' LEVEL',
+  file: ' PATH',
+  origins: ' LIST',
+  addresses: ' LIST',
+  switch: '',
+};
+
 export function helpText(): string {
   const rows = OPTIONS.map((o) => {
-    const left = `  --${o.flag} ${o.kind === 'port' ? 'PORT|off' : o.kind === 'int' ? 'N' : 'VALUE'}`;
-    return `${left.padEnd(34)}${o.help}\n${''.padEnd(34)}env ${o.env}, default ${o.default}`;
+    const left = `  --${o.flag}${ARGUMENT[o.kind]}`;
+    const fallback = o.default === '' ? 'none' : o.default;
+    return `${left.padEnd(34)}${o.help}\n${''.padEnd(34)}env ${o.env}, default ${fallback}`;
   });
   return [
     'Usage: chatgate [options]',
@@ -254,6 +391,6 @@ export function helpText(): string {
     '  -v, --version                   print the version',
     '',
     'Endpoints on the HTTP ports: / (browser), /ws, /ws/:username, /rpc/ws, POST /rpc,',
-    '/healthz, /readyz, /metrics.',
+    '/healthz, /readyz, /metrics (on --admin-port instead when it is set).',
   ].join('\n');
 }

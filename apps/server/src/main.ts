@@ -1,14 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig, wantsHelp, wantsVersion } from './config.js';
 import { createLogger } from './observability.js';
 import { Chatgate, ListenError } from './server.js';
 import { handleShutdownSignals } from './signals.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  return String(pkg.version);
-}
+import { TlsError } from './tls.js';
+import { version } from './version.js';
 
 function fail(message: string): never {
   process.stderr.write(`chatgate: ${message}\n`);
@@ -42,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     ports = await server.start();
   } catch (err) {
-    if (err instanceof ListenError) {
+    if (err instanceof ListenError || err instanceof TlsError) {
       process.stderr.write(`chatgate: ${err.message}\n`);
       process.exit(1);
     }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { version } from './version.js';
 
 /** Root logger: JSON lines on stdout, pretty when stdout is a terminal. */
 export function createLogger(
@@ -21,9 +22,20 @@ export function createLogger(
  * Prometheus metrics read from the room and the connection gate at scrape time, so the hot
  * path only bumps plain integers.
  */
-export function createMetrics(room: Room, gate: ConnectionGate): Registry {
+export function createMetrics(
+  room: Room,
+  gate: ConnectionGate,
+  refusals: () => Readonly<Record<string, number>> = () => gate.refused,
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+
+  new Gauge({
+    name: 'chatgate_build_info',
+    help: 'Always 1; the labels say which chatgate and which Node',
+    labelNames: ['version', 'node'],
+    registers: [registry],
+  }).set({ version: version(), node: process.versions.node }, 1);
 
   new Gauge({
     name: 'chatgate_connections',
@@ -65,6 +77,21 @@ export function createMetrics(room: Room, gate: ConnectionGate): Registry {
     'Frames delivered to members',
     () => room.stats.deliveries,
   );
+
+  const refusedSeen = new Map<string, number>();
+  new Counter({
+    name: 'chatgate_connections_refused_total',
+    help: 'Connections refused before joining, by reason (per_address, total, origin, auth)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, total] of Object.entries(refusals())) {
+        // inc(0) makes every reason visible from the first scrape, so alerts can use rate().
+        this.inc({ reason }, total - (refusedSeen.get(reason) ?? 0));
+        refusedSeen.set(reason, total);
+      }
+    },
+  });
 
   const dropsSeen = new Map<string, number>();
   new Counter({

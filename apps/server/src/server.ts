@@ -10,6 +10,8 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { createMetrics, registerOpsRoutes } from './observability.js';
+import { createOriginCheck } from './origin-check.js';
+import { loadTls, type TlsMaterial } from './tls.js';
 
 export type ListenerName = keyof Config['ports'];
 
@@ -33,6 +35,9 @@ export class Chatgate {
   readonly metrics: Registry;
   private readonly apps: Array<{ name: ListenerName; app: FastifyInstance }> = [];
   private readonly tcp: Array<{ name: ListenerName; listener: TcpListener }> = [];
+  /** Refusals counted here; the gate counts its own caps (`total`, `per_address`). */
+  readonly refusals = { origin: 0, auth: 0 };
+  private tls: TlsMaterial | null = null;
   private draining = false;
   private stopping: Promise<void> | undefined;
 
@@ -56,23 +61,37 @@ export class Chatgate {
       maxPerAddress: config.maxPerAddress,
       nameTimeoutMs: config.nameTimeoutMs,
     });
-    this.metrics = createMetrics(this.room, this.gate);
+    this.metrics = createMetrics(this.room, this.gate, () => ({
+      ...this.gate.refused,
+      ...this.refusals,
+    }));
   }
 
   get isDraining(): boolean {
     return this.draining;
   }
 
+  /** Binds every listener that is on. Throws TlsError or ListenError (one line each). */
   async start(): Promise<BoundPorts> {
     const ports: BoundPorts = {};
+    this.tls = loadTls(this.config);
+    const admin = this.config.ports.admin;
     try {
       for (const name of ['http', 'gt'] as const) {
         const port = this.config.ports[name];
         if (port === null) continue;
-        const app = await this.createHttpApp(name === 'http');
+        const app = await this.createHttpApp(name, admin === null);
         this.apps.push({ name, app });
-        ports[name] = await this.bind(name, port, async () => {
+        ports[name] = await this.bind(name, this.config.host, port, async () => {
           await app.listen({ host: this.config.host, port });
+          return app.server.address() as AddressInfo;
+        });
+      }
+      if (admin !== null) {
+        const app = this.createAdminApp();
+        this.apps.push({ name: 'admin', app });
+        ports.admin = await this.bind('admin', this.config.adminHost, admin, async () => {
+          await app.listen({ host: this.config.adminHost, port: admin });
           return app.server.address() as AddressInfo;
         });
       }
@@ -86,9 +105,11 @@ export class Chatgate {
           port,
           gate: this.gate,
           logger: this.log as unknown as Logger,
+          ...(this.tls === null ? {} : { tls: this.tls.context }),
+          proxyProtocol: this.config.proxyProtocol,
         });
         this.tcp.push({ name: dialect, listener });
-        ports[dialect] = await this.bind(dialect, port, () => listener.listen());
+        ports[dialect] = await this.bind(dialect, this.config.host, port, () => listener.listen());
       }
     } catch (err) {
       await this.closeListeners();
@@ -107,7 +128,8 @@ export class Chatgate {
     this.draining = true;
     this.log.info('draining');
     // Stop accepting first, so nobody joins while the room empties.
-    for (const { app } of this.apps) app.server.close();
+    // The admin port keeps answering, so probes read 503 from /readyz while we drain.
+    for (const { name, app } of this.apps) if (name !== 'admin') app.server.close();
     await Promise.all(this.tcp.map(({ listener }) => listener.close()));
     await this.room.close('shutdown');
     const handlersDone = await Promise.race([
@@ -130,6 +152,7 @@ export class Chatgate {
 
   private async bind(
     name: ListenerName,
+    host: string,
     port: number,
     listen: () => Promise<AddressInfo>,
   ): Promise<number> {
@@ -145,22 +168,30 @@ export class Chatgate {
             : code === 'EADDRNOTAVAIL'
               ? 'address not available'
               : (err as Error).message;
-      throw new ListenError(`cannot listen on ${this.config.host}:${port} (${name}): ${why}`, {
+      throw new ListenError(`cannot listen on ${host}:${port} (${name}): ${why}`, {
         cause: err,
       });
     }
   }
 
-  private async createHttpApp(withMetrics: boolean): Promise<FastifyInstance> {
+  private async createHttpApp(name: 'http' | 'gt', withOps: boolean): Promise<FastifyInstance> {
     const app = Fastify({
-      loggerInstance: this.log.child({
-        listener: withMetrics ? 'http' : 'gt',
-      }) as unknown as FastifyBaseLogger,
+      loggerInstance: this.log.child({ listener: name }) as unknown as FastifyBaseLogger,
       // Connection logs come from the gateways; per-request lines would only repeat them.
       logController: new LogController({ disableRequestLogging: true }),
       // Browsers keep idle connections open; do not let them hold up shutdown.
       forceCloseConnections: 'idle',
+      // request.ip (caps, limits, logs) is X-Forwarded-For's client only from these proxies.
+      trustProxy: this.config.trustProxy.length > 0 ? this.config.trustProxy : false,
+      ...(this.tls === null ? {} : { https: { cert: this.tls.cert, key: this.tls.key } }),
     });
+    // On the root, before the gateways, so it runs for /ws, /ws/:username and /rpc/ws alike.
+    app.addHook(
+      'onRequest',
+      createOriginCheck(this.config.allowedOrigins, () => {
+        this.refusals.origin++;
+      }),
+    );
     await app.register(websocket, {
       // ws refuses an over-size message (1009) before buffering it whole.
       options: { maxPayload: this.config.maxPayloadBytes },
@@ -178,8 +209,25 @@ export class Chatgate {
       maxPayloadBytes: this.config.maxPayloadBytes,
       heartbeatMs: this.config.heartbeatMs,
     });
-    await app.register(rpcGateway, shared);
-    registerOpsRoutes(app, () => this.draining, withMetrics ? this.metrics : null);
+    await app.register(rpcGateway, {
+      ...shared,
+      maxMessageSize: this.config.maxPayloadBytes,
+      maxCallsInFlight: this.config.rpcMaxCallsInFlight,
+      batchCors: this.config.rpcBatchCors,
+    });
+    // Without --admin-port the main HTTP port keeps /metrics, and both keep the probes.
+    if (withOps) registerOpsRoutes(app, () => this.draining, name === 'http' ? this.metrics : null);
+    return app;
+  }
+
+  /** /healthz, /readyz and /metrics alone, on --admin-host:--admin-port, plain HTTP. */
+  private createAdminApp(): FastifyInstance {
+    const app = Fastify({
+      loggerInstance: this.log.child({ listener: 'admin' }) as unknown as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: true }),
+      forceCloseConnections: 'idle',
+    });
+    registerOpsRoutes(app, () => this.draining, this.metrics);
     return app;
   }
 }

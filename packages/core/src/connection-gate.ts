@@ -13,6 +13,9 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionGateOptions> = Object
   nameTimeoutMs: 30_000,
 });
 
+/** Why `admit` refused: the total cap or the per-address cap. */
+export type GateRefusal = 'total' | 'per_address';
+
 /**
  * Admission control shared by transports: a total cap and a per-address cap. No I/O; a
  * transport calls `admit` on accept and the returned release exactly once on close.
@@ -22,6 +25,7 @@ export class ConnectionGate {
   private total = 0;
   private readonly perAddress = new Map<string, number>();
   private readonly perTransport = new Map<string, number>();
+  private readonly refusals: Record<GateRefusal, number> = { total: 0, per_address: 0 };
 
   constructor(options: Partial<ConnectionGateOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_CONNECTION_LIMITS, ...options });
@@ -36,6 +40,11 @@ export class ConnectionGate {
     return Object.fromEntries(this.perTransport);
   }
 
+  /** Connections refused so far, by cap (for metrics). */
+  get refused(): Readonly<Record<GateRefusal, number>> {
+    return this.refusals;
+  }
+
   /**
    * Admits a connection from `address` over `transport` (a label such as `ws` or `tcp:line`),
    * or returns the reason it is refused. On success returns a release function that is safe
@@ -44,13 +53,19 @@ export class ConnectionGate {
   admit(
     address: string,
     transport = 'unknown',
-  ): { ok: true; release: () => void } | { ok: false; reason: string } {
+  ): { ok: true; release: () => void } | { ok: false; code: GateRefusal; reason: string } {
     if (this.total >= this.options.maxConnections) {
-      return { ok: false, reason: 'Server is full: too many connections.' };
+      this.refusals.total++;
+      return { ok: false, code: 'total', reason: 'Server is full: too many connections.' };
     }
     const count = this.perAddress.get(address) ?? 0;
     if (count >= this.options.maxPerAddress) {
-      return { ok: false, reason: 'Too many connections from your address.' };
+      this.refusals.per_address++;
+      return {
+        ok: false,
+        code: 'per_address',
+        reason: 'Too many connections from your address.',
+      };
     }
     this.total++;
     this.perAddress.set(address, count + 1);

@@ -1,44 +1,159 @@
-import type { Engine } from './engine.js';
-import type { EventDraft, MemberId, RoomEvent, Stamp } from './events.js';
+import {
+  DEFAULT_LEASE_MS,
+  type Engine,
+  type EngineStatus,
+  nodeOfMember,
+  type Position,
+  type PresenceEntry,
+  type Recovery,
+  type RoomSnapshot,
+  type SubscribeOptions,
+} from './engine.js';
+import { ChatError } from './errors.js';
+import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './events.js';
+import { isPublicMessage } from './events.js';
+
+/** Public messages a room's engine keeps, unless configured. */
+export const DEFAULT_ENGINE_HISTORY = 100;
+/** Events of any kind kept for recovery (gap fill, client resume), unless configured. */
+export const DEFAULT_ENGINE_LOG = 1000;
+
+interface Subscriber {
+  engine: InProcessEngine;
+  deliver: (event: RoomEvent) => void;
+}
 
 interface Channel {
   seq: number;
-  subscribers: Array<(event: RoomEvent) => void>;
+  subscribers: Subscriber[];
   names: Map<string, MemberId>;
+  presence: Map<MemberId, PresenceEntry>;
+  /** Every event, oldest first, at most `logSize`. */
+  log: RoomEvent[];
+  /** Public messages, oldest first, at most `historySize`. */
+  history: MessageEvent[];
 }
 
 /**
- * The embedded single-node engine: synchronous, no I/O. `publish` stamps and delivers to
- * every subscriber before it returns, so events are applied in exactly publish order.
+ * The shared state several InProcessEngines of one process run on: one epoch, one order per
+ * room, node leases. A hub is what Redis is to RedisEngine, without I/O.
+ */
+export class InProcessHub {
+  readonly epoch = globalThis.crypto.randomUUID();
+  readonly channels = new Map<string, Channel>();
+  /** Node id -> lease expiry (ms). */
+  readonly leases = new Map<string, number>();
+
+  constructor(
+    readonly historySize = DEFAULT_ENGINE_HISTORY,
+    readonly logSize = DEFAULT_ENGINE_LOG,
+  ) {}
+
+  channel(room: string): Channel {
+    let channel = this.channels.get(room);
+    if (channel === undefined) {
+      channel = {
+        seq: 0,
+        subscribers: [],
+        names: new Map(),
+        presence: new Map(),
+        log: [],
+        history: [],
+      };
+      this.channels.set(room, channel);
+    }
+    return channel;
+  }
+}
+
+export interface InProcessEngineOptions {
+  nodeId?: string;
+  /** Clock for stamps and leases; injectable for tests. */
+  now?: () => number;
+  /** Share one hub between engines to run several nodes in one process (tests). */
+  hub?: InProcessHub;
+  leaseMs?: number;
+}
+
+/**
+ * The embedded engine: synchronous, no I/O. `publish` stamps and delivers to every subscriber
+ * before it returns, so events are applied in exactly publish order. Engines sharing a hub
+ * behave as nodes of one cluster, with leases and heartbeats; alone, an engine is one node
+ * whose lease never lapses while its process runs.
  */
 export class InProcessEngine implements Engine {
   readonly nodeId: string;
-  private readonly channels = new Map<string, Channel>();
+  readonly leaseMs: number;
+  private readonly now: () => number;
+  private readonly hub: InProcessHub;
+  private state: EngineStatus = 'ready';
+  private readonly statusListeners = new Set<(status: EngineStatus) => void>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
 
-  constructor(
-    nodeId = 'local',
-    private readonly now: () => number = Date.now,
-  ) {
-    this.nodeId = nodeId;
+  constructor(nodeIdOrOptions: string | InProcessEngineOptions = {}, now?: () => number) {
+    const options =
+      typeof nodeIdOrOptions === 'string' ? { nodeId: nodeIdOrOptions, now } : nodeIdOrOptions;
+    this.nodeId = options.nodeId ?? 'local';
+    this.now = options.now ?? Date.now;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.hub = options.hub ?? new InProcessHub();
+    this.renew();
+    if (options.hub !== undefined) {
+      // Only a shared hub has other nodes to watch; unref so a forgotten engine never holds
+      // the process open.
+      this.heartbeat = setInterval(() => this.beat(), Math.max(1, this.leaseMs / 3));
+      this.heartbeat.unref?.();
+    }
+  }
+
+  get status(): EngineStatus {
+    return this.state;
+  }
+
+  onStatus(listener: (status: EngineStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
   publish(room: string, draft: EventDraft): Promise<Stamp> {
-    const channel = this.channel(room);
-    const event = { ...draft, seq: ++channel.seq, ts: this.now() } as RoomEvent;
-    for (const deliver of channel.subscribers) deliver(event);
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    const event = this.order(room, draft);
     return Promise.resolve({ seq: event.seq, ts: event.ts });
   }
 
-  subscribe(room: string, deliver: (event: RoomEvent) => void): () => void {
-    const channel = this.channel(room);
-    channel.subscribers = [...channel.subscribers, deliver];
+  subscribe(
+    room: string,
+    deliver: (event: RoomEvent) => void,
+    options: SubscribeOptions = {},
+  ): () => void {
+    const channel = this.hub.channel(room);
+    const subscriber: Subscriber = { engine: this, deliver };
+    options.onSync?.(this.snapshotOf(channel));
+    channel.subscribers = [...channel.subscribers, subscriber];
     return () => {
-      channel.subscribers = channel.subscribers.filter((d) => d !== deliver);
+      channel.subscribers = channel.subscribers.filter((s) => s !== subscriber);
     };
   }
 
+  recover(room: string, since: Position): Promise<Recovery> {
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    const channel = this.hub.channel(room);
+    const oldest = channel.log.length > 0 ? channel.log[0]!.seq : channel.seq + 1;
+    if (since.epoch !== this.hub.epoch || since.seq > channel.seq || since.seq < oldest - 1) {
+      return Promise.resolve({ kind: 'reset', snapshot: this.snapshotOf(channel) });
+    }
+    const events = channel.log.filter((event) => event.seq > since.seq);
+    return Promise.resolve({ kind: 'events', events, position: this.positionOf(channel) });
+  }
+
+  snapshot(room: string): Promise<RoomSnapshot> {
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    return Promise.resolve(this.snapshotOf(this.hub.channel(room)));
+  }
+
   claim(room: string, folded: string, by: MemberId): Promise<boolean> {
-    const names = this.channel(room).names;
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    const names = this.hub.channel(room).names;
     const holder = names.get(folded);
     if (holder !== undefined && holder !== by) return Promise.resolve(false);
     names.set(folded, by);
@@ -46,17 +161,117 @@ export class InProcessEngine implements Engine {
   }
 
   release(room: string, folded: string, by: MemberId): Promise<void> {
-    const names = this.channel(room).names;
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    const names = this.hub.channel(room).names;
     if (names.get(folded) === by) names.delete(folded);
     return Promise.resolve();
   }
 
-  private channel(room: string): Channel {
-    let channel = this.channels.get(room);
-    if (channel === undefined) {
-      channel = { seq: 0, subscribers: [], names: new Map() };
-      this.channels.set(room, channel);
+  close(): Promise<void> {
+    this.stop();
+    this.hub.leases.delete(this.nodeId);
+    return Promise.resolve();
+  }
+
+  /**
+   * For tests: the node dies without a word. It stops heartbeating and receiving; its
+   * members and names stay until another node sees its lease expire.
+   */
+  crash(): void {
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    for (const channel of this.hub.channels.values()) {
+      channel.subscribers = channel.subscribers.filter((s) => s.engine !== this);
     }
-    return channel;
+    this.setStatus('unavailable');
+  }
+
+  private setStatus(status: EngineStatus): void {
+    if (this.state === status) return;
+    this.state = status;
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  private renew(): void {
+    this.hub.leases.set(this.nodeId, this.now() + this.leaseMs);
+  }
+
+  /** Renews this node's lease, then ends every member of nodes whose lease lapsed. */
+  private beat(): void {
+    this.renew();
+    const now = this.now();
+    for (const [node, expires] of this.hub.leases) {
+      if (expires > now) continue;
+      this.hub.leases.delete(node);
+      for (const [room, channel] of this.hub.channels) {
+        for (const entry of [...channel.presence.values()]) {
+          if (entry.nodeId !== node) continue;
+          this.order(room, {
+            kind: 'leave',
+            memberId: entry.memberId,
+            name: entry.name,
+            reason: 'timeout',
+          });
+        }
+        for (const [folded, holder] of channel.names) {
+          if (nodeOfMember(holder) === node) channel.names.delete(folded);
+        }
+      }
+    }
+  }
+
+  private order(room: string, draft: EventDraft): RoomEvent {
+    const channel = this.hub.channel(room);
+    const event = { ...draft, seq: ++channel.seq, ts: this.now() } as RoomEvent;
+    this.applyPresence(channel, event);
+    channel.log.push(event);
+    if (channel.log.length > this.hub.logSize) channel.log.shift();
+    if (isPublicMessage(event)) {
+      channel.history.push(event);
+      if (channel.history.length > this.hub.historySize) channel.history.shift();
+    }
+    for (const subscriber of channel.subscribers) subscriber.deliver(event);
+    return event;
+  }
+
+  private applyPresence(channel: Channel, event: RoomEvent): void {
+    switch (event.kind) {
+      case 'join':
+        channel.presence.set(event.memberId, {
+          memberId: event.memberId,
+          name: event.name,
+          nodeId: nodeOfMember(event.memberId),
+        });
+        return;
+      case 'leave':
+        channel.presence.delete(event.memberId);
+        for (const [folded, holder] of channel.names) {
+          if (holder === event.memberId) channel.names.delete(folded);
+        }
+        return;
+      case 'rename': {
+        const entry = channel.presence.get(event.memberId);
+        if (entry !== undefined) channel.presence.set(event.memberId, { ...entry, name: event.to });
+        return;
+      }
+      case 'message':
+        return;
+    }
+  }
+
+  private positionOf(channel: Channel): Position {
+    return { epoch: this.hub.epoch, seq: channel.seq };
+  }
+
+  private snapshotOf(channel: Channel): RoomSnapshot {
+    return {
+      position: this.positionOf(channel),
+      members: [...channel.presence.values()],
+      history: [...channel.history],
+    };
   }
 }

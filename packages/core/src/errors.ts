@@ -11,6 +11,7 @@ export const CHAT_ERROR_CODES = {
   bad_request: 'Bad request.',
   not_joined: 'You are not in the room.',
   closed: 'The room is closed.',
+  unavailable: 'The chat service is temporarily unavailable; try again.',
   internal: 'Internal error.',
 } as const;
 

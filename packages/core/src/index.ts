@@ -7,8 +7,27 @@ export {
   parseCommand,
   type Reply,
 } from './commands.js';
-export type { Engine, EventBus, NameRegistry } from './engine.js';
-export { InProcessEngine } from './engine-local.js';
+export {
+  DEFAULT_LEASE_MS,
+  type Engine,
+  type EngineStatus,
+  type EventBus,
+  type NameRegistry,
+  type NodeLease,
+  nodeOfMember,
+  type Position,
+  type PresenceEntry,
+  type Recovery,
+  type RoomSnapshot,
+  type SubscribeOptions,
+} from './engine.js';
+export {
+  DEFAULT_ENGINE_HISTORY,
+  DEFAULT_ENGINE_LOG,
+  InProcessEngine,
+  type InProcessEngineOptions,
+  InProcessHub,
+} from './engine-local.js';
 export {
   CHAT_ERROR_CODES,
   ChatError,

@@ -148,7 +148,18 @@ export class Member {
     return this.room.history(count);
   }
 
-  async rename(requested: string): Promise<Reply> {
+  /** Renames this member; a rename reaches everyone, so it takes a token like a message. */
+  rename(requested: string): Promise<Reply> {
+    try {
+      this.admit();
+      return this.renameAdmitted(requested);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** @internal A rename whose token is already taken (`/nick` passed the limit in runCommand). */
+  async renameAdmitted(requested: string): Promise<Reply> {
     this.requireJoined();
     const name = normalizeName(String(requested));
     const from = this.currentName;
@@ -248,6 +259,7 @@ export class Member {
       !this.floodDisconnecting
     ) {
       this.floodDisconnecting = true;
+      this.room.countDrop('flooding');
       this.log.warn({ refused: this.refusedSinceCalm }, 'disconnecting a flooding member');
       // After this turn, so the client is told rate_limited before it is told goodbye.
       setTimeout(() => void this.disconnect('flooding'), 0);

@@ -21,7 +21,13 @@ function flushAll(): void {
   const writers = waiting;
   waiting = [];
   scheduled = false;
-  for (const writer of writers) writer.flushDeferred();
+  for (const writer of writers) {
+    try {
+      writer.flushDeferred();
+    } catch {
+      // A writer owns its errors (the contract says it never throws); the others still flush.
+    }
+  }
   const took = performance.now() - started;
   delayMs = Math.min(
     PRESENCE_FLUSH_MAX_MS,

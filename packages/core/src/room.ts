@@ -499,7 +499,7 @@ export class Room implements MemberRoom {
     if (group !== undefined && group.size === 0) this.groups.delete(member.session.dialect);
   }
 
-  /** @internal */
+  /** Counts a refused input or dropped member by reason (`chatgate_drops_total`). */
   countDrop(reason: string): void {
     this.stats.drops[reason] = (this.stats.drops[reason] ?? 0) + 1;
   }

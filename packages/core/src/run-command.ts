@@ -24,7 +24,7 @@ export function runCommand(member: Member, command: Command): Promise<Reply> {
     case 'help':
       return Promise.resolve({ kind: 'help', commands: COMMAND_HELP });
     case 'nick':
-      return member.rename(command.name);
+      return member.renameAdmitted(command.name);
     case 'quit':
       return member.leave('quit').then(() => ({ kind: 'quit' }) as const);
     case 'unknown':

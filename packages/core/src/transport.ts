@@ -1,11 +1,16 @@
 // @chatgate/core/transport: the mechanics a transport needs around a Session (admission,
-// corking, deferred presence). Kept out of the main entry, which is the room API.
+// corked output with deferred presence, name deadlines, heartbeat). Kept out of the main
+// entry, which is the room API.
 export {
   ConnectionGate,
   type ConnectionGateOptions,
   DEFAULT_CONNECTION_LIMITS,
+  type GateRefusal,
 } from './connection-gate.js';
 export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
+export { CorkedOutput, type FrameSink, type OutputSocket } from './corked-output.js';
+export { DeadlineQueue } from './deadline-queue.js';
+export { Heartbeat, type Pingable } from './heartbeat.js';
 export {
   type DeferredWriter,
   isOthersPresence,

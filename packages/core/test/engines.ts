@@ -1,4 +1,13 @@
-import type { Engine, EventDraft, MemberId, RoomEvent, Stamp } from '../src/index.js';
+import type {
+  Engine,
+  EngineStatus,
+  EventDraft,
+  MemberId,
+  Position,
+  RoomEvent,
+  Stamp,
+  SubscribeOptions,
+} from '../src/index.js';
 import { InProcessEngine } from '../src/index.js';
 
 /** Wraps an engine and records every event it delivers for a room, in delivery order. */
@@ -8,12 +17,30 @@ export class RecordingEngine implements Engine {
   get nodeId() {
     return this.inner.nodeId;
   }
+  get leaseMs() {
+    return this.inner.leaseMs;
+  }
+  get status(): EngineStatus {
+    return this.inner.status;
+  }
+  onStatus(listener: (status: EngineStatus) => void) {
+    return this.inner.onStatus(listener);
+  }
+  close() {
+    return this.inner.close();
+  }
+  recover(room: string, since: Position) {
+    return this.inner.recover(room, since);
+  }
+  snapshot(room: string) {
+    return this.inner.snapshot(room);
+  }
   publish(room: string, draft: EventDraft) {
     return this.inner.publish(room, draft);
   }
-  subscribe(room: string, deliver: (event: RoomEvent) => void) {
+  subscribe(room: string, deliver: (event: RoomEvent) => void, options?: SubscribeOptions) {
     const stopRecording = this.inner.subscribe(room, (event) => this.log.push(event));
-    const stop = this.inner.subscribe(room, deliver);
+    const stop = this.inner.subscribe(room, deliver, options);
     return () => {
       stop();
       stopRecording();
@@ -34,6 +61,7 @@ export class RecordingEngine implements Engine {
 export class ScrambledEngine implements Engine {
   readonly nodeId = 'scrambled';
   private readonly inner = new InProcessEngine('scrambled-inner');
+  readonly leaseMs = this.inner.leaseMs;
   private pool: Array<{ room: string; draft: EventDraft; done: (stamp: Stamp) => void }> = [];
   private scheduled = false;
   failNextPublishes = 0;
@@ -51,8 +79,24 @@ export class ScrambledEngine implements Engine {
     });
   }
 
-  subscribe(room: string, deliver: (event: RoomEvent) => void) {
-    return this.inner.subscribe(room, deliver);
+  subscribe(room: string, deliver: (event: RoomEvent) => void, options?: SubscribeOptions) {
+    return this.inner.subscribe(room, deliver, options);
+  }
+
+  get status(): EngineStatus {
+    return this.inner.status;
+  }
+  onStatus(listener: (status: EngineStatus) => void) {
+    return this.inner.onStatus(listener);
+  }
+  close() {
+    return this.inner.close();
+  }
+  recover(room: string, since: Position) {
+    return this.inner.recover(room, since);
+  }
+  snapshot(room: string) {
+    return this.inner.snapshot(room);
   }
 
   async claim(room: string, folded: string, by: MemberId) {

@@ -53,3 +53,39 @@ export async function joinAs(room: Room, name?: string, session = new RecordingS
   const member = await room.join(session, name === undefined ? {} : { name });
   return { member, session };
 }
+
+export const WAIT_MS = 5_000;
+
+/** Resolves on the emitter's next `event`, rejects after `ms`. Set it up before the action. */
+export function nextEvent<T extends unknown[] = unknown[]>(
+  emitter: NodeJS.EventEmitter,
+  event: string,
+  ms = WAIT_MS,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${ms} ms waiting for '${event}'`));
+    }, ms);
+    const listener = (...args: unknown[]) => {
+      clearTimeout(timer);
+      resolve(args as T);
+    };
+    emitter.once(event, listener);
+  });
+}
+
+/** Polls nothing: re-checks `condition` each time `emitter` emits `event`, with a timeout. */
+export async function waitUntil(
+  condition: () => boolean,
+  emitter: NodeJS.EventEmitter,
+  event: string,
+  ms = WAIT_MS,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`condition not met within ${ms} ms`);
+    await nextEvent(emitter, event, left);
+  }
+}

@@ -29,13 +29,16 @@ describe('ConnectionGate', () => {
     expect(a1.ok && a2.ok).toBe(true);
     expect(gate.admit('a', 'ws')).toMatchObject({
       ok: false,
+      code: 'per_address',
       reason: expect.stringMatching(/address/),
     });
     const b1 = gate.admit('b', 'ws');
     expect(gate.admit('c', 'ws')).toMatchObject({
       ok: false,
+      code: 'total',
       reason: expect.stringMatching(/full/),
     });
+    expect(gate.refused).toEqual({ total: 1, per_address: 1 });
     expect(gate.open).toBe(3);
     expect(gate.openByTransport()).toEqual({ ws: 2, 'tcp:line': 1 });
     if (a1.ok) {

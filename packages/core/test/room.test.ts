@@ -366,6 +366,20 @@ describe('Room > limits', () => {
     expect(a.session.closedWith).toEqual(['flooding']);
     expect(b.session.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
     expect(room.users()).toEqual(['bob']);
+    // Counted for chatgate_drops_total, once.
+    expect(room.stats.drops.flooding).toBe(1);
+  });
+
+  it('rate-limits rename() itself, not only /nick: a rename reaches everyone', async () => {
+    const room = new Room({ now: () => 0, limits: { rateBurst: 2, ratePerSecond: 1 } });
+    const a = await joinAs(room, 'alice');
+    const b = await joinAs(room, 'bob');
+    await a.member.rename('alice1');
+    await a.member.input('/nick alice2');
+    await expect(a.member.rename('alice3')).rejects.toMatchObject({ code: 'rate_limited' });
+    await b.member.input('bob is fine');
+    expect(a.session.frames.at(-1)).toBe('bob: bob is fine');
+    expect(room.users()).toEqual(['alice2', 'bob']);
   });
 
   it('disconnects a slow consumer as too_slow without holding back the others', async () => {

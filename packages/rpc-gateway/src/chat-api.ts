@@ -15,13 +15,20 @@ import { quote, RpcError, toRpcError } from './rpc-error.js';
 /** `getHistory()` returns this many public messages, as in the capnweb-python example. */
 export const HISTORY_REPLY_SIZE = 50;
 
+/** Sees every RPC call start; throws to refuse one past a bound. */
+export interface CallCounter {
+  startCall(): void;
+}
+
 /** The read-only calls, shared by the WebSocket main object and the HTTP batch object. */
 export class ChatReadTarget extends RpcTarget {
   readonly #room: Room;
+  protected readonly calls: CallCounter;
 
-  constructor(room: Room) {
+  constructor(room: Room, calls: CallCounter) {
     super();
     this.#room = room;
+    this.calls = calls;
   }
 
   get userCount(): number {
@@ -29,11 +36,13 @@ export class ChatReadTarget extends RpcTarget {
   }
 
   listUsers(): string[] {
+    this.calls.startCall();
     return this.#room.users();
   }
 
   /** The last 50 public messages, oldest first, as ChatMessages (`type` chat). */
   getHistory(): ChatMessage[] {
+    this.calls.startCall();
     return this.#room.history(HISTORY_REPLY_SIZE).map(toChatMessage);
   }
 }
@@ -47,11 +56,12 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
   readonly #connection: RpcConnection;
 
   constructor(connection: RpcConnection) {
-    super(connection.room);
+    super(connection.room, connection);
     this.#connection = connection;
   }
 
   async join(username: string, callback: unknown): Promise<JoinResult> {
+    this.calls.startCall();
     const connection = this.#connection;
     const current = connection.legacy?.member;
     if (current !== undefined && current.state === 'joined') {
@@ -76,6 +86,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
   }
 
   async sendMessage(username: string, text: string): Promise<SendResult> {
+    this.calls.startCall();
     const member = this.#own(username, (name) => `User '${name}' not in chat room`);
     if (typeof text !== 'string') throw new RpcError('bad_request', 'The text must be a string');
     try {
@@ -89,6 +100,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
   }
 
   async leave(username: string): Promise<GoodbyeResult> {
+    this.calls.startCall();
     const member = this.#own(username, (name) => `User '${name}' not found`);
     const name = member.name;
     const session = this.#connection.legacy!;
@@ -97,6 +109,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
   }
 
   async connect(name: string, callback: unknown): Promise<MemberApi> {
+    this.calls.startCall();
     const session = await this.#connection.join(name, callback);
     return new MemberApi(this.#connection, session);
   }

@@ -35,6 +35,7 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
   }
 
   async send(text: string): Promise<SendResult> {
+    this.#connection.startCall();
     const member = this.#member();
     try {
       return sendResult(await member.say(requireString(text, 'text')));
@@ -44,6 +45,7 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
   }
 
   async whisper(to: string, text: string): Promise<SendResult> {
+    this.#connection.startCall();
     const member = this.#member();
     try {
       return sendResult(await member.whisper(requireString(to, 'to'), requireString(text, 'text')));
@@ -53,10 +55,12 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
   }
 
   users(): string[] {
+    this.#connection.startCall();
     return this.#member().users();
   }
 
   history(count: number = HISTORY_DEFAULT): ChatMessage[] {
+    this.#connection.startCall();
     const member = this.#member();
     if (!Number.isInteger(count) || count < 1) {
       throw new RpcError('bad_request', `history(count): count is 1-${HISTORY_MAX}`);
@@ -65,6 +69,7 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
   }
 
   async rename(name: string): Promise<{ name: string }> {
+    this.#connection.startCall();
     const member = this.#member();
     const requested = requireString(name, 'name');
     try {
@@ -76,6 +81,7 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
   }
 
   async input(line: string): Promise<InputResult> {
+    this.#connection.startCall();
     const member = this.#member();
     let reply: Reply;
     try {
@@ -88,6 +94,7 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
   }
 
   async leave(): Promise<GoodbyeResult> {
+    this.#connection.startCall();
     const name = this.name;
     await this.#connection.leave(this.#session, 'quit');
     return { message: `Goodbye, ${name}!` };

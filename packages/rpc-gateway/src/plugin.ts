@@ -1,19 +1,31 @@
 import { type Logger, lazyChild, type Room } from '@chatgate/core';
-import { type ConnectionGate, DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
+import {
+  type ConnectionGate,
+  DEFAULT_CONNECTION_LIMITS,
+  DeadlineQueue,
+  Heartbeat,
+} from '@chatgate/core/transport';
 // Type-only: brings @fastify/websocket's route augmentation ({ websocket: true }).
 import type {} from '@fastify/websocket';
-import { newHttpBatchRpcResponse, newWebSocketRpcSession, type RpcSessionOptions } from 'capnweb';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RpcSession, type RpcSessionOptions } from 'capnweb';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
-import { ChatApi, ChatReadTarget } from './chat-api.js';
-import { RpcConnection } from './rpc-connection.js';
+import { registerBatchEndpoint } from './batch-endpoint.js';
+import { ChatApi } from './chat-api.js';
+import { type AdmitMember, RpcConnection } from './rpc-connection.js';
+import { SocketTransport } from './socket-transport.js';
+import { startSweeper, sweepInterval } from './sweeper.js';
 import { ensureGlobalWebSocket } from './websocket-shim.js';
 
 export interface RpcGatewayOptions {
   /** The room RPC members join. */
   room: Room;
-  /** Shared connection caps (label `rpc`); its `nameTimeoutMs` closes memberless sockets. */
+  /**
+   * Shared connection caps (label `rpc`); its `nameTimeoutMs` closes memberless sockets. Each
+   * member past a connection's first takes one more slot, so the per-address cap counts
+   * members.
+   */
   gate?: ConnectionGate;
   /** pino-compatible; defaults to Fastify's logger. */
   logger?: Logger;
@@ -23,12 +35,25 @@ export interface RpcGatewayOptions {
   batchPath?: string | false;
   /** A callback call unanswered this long drops its member (`timeout`). */
   callbackTimeoutMs?: number;
-  /** Largest incoming RPC message, in UTF-16 code units (capnweb checks before parsing). */
+  /** Largest incoming RPC message, in UTF-16 code units; larger closes with 1009. */
   maxMessageSize?: number;
   /** Deepest nesting of an incoming RPC message. */
   maxDepth?: number;
   /** Members one connection may hold at once (`join` plus `connect`). */
   maxMembersPerConnection?: number;
+  /**
+   * Calls a WebSocket session may have in flight or answered but not released; past it the
+   * session is closed with 1008. Each result held costs memory until the client releases it.
+   */
+  maxCallsInFlight?: number;
+  /** Calls one incoming message may start (capnweb evaluates nested calls in arguments). */
+  maxCallsPerMessage?: number;
+  /** Calls one HTTP batch may make; more is refused with 400. */
+  maxBatchCalls?: number;
+  /** Bytes of one HTTP batch's answer; more is refused with 413. */
+  maxBatchResponseBytes?: number;
+  /** Let any web page read the batch endpoint (`Access-Control-Allow-Origin: *`). */
+  batchCors?: boolean;
   /** A connection without a member is closed after this long (default: the gate's). */
   joinTimeoutMs?: number;
   /** Ping interval; a socket that has not answered by the next ping is dropped. 0: off. */
@@ -42,15 +67,16 @@ export const RPC_DEFAULTS = Object.freeze({
   maxMessageSize: 64 * 1024,
   maxDepth: 64,
   maxMembersPerConnection: 8,
+  maxCallsInFlight: 128,
+  maxCallsPerMessage: 16,
+  maxBatchCalls: 64,
+  maxBatchResponseBytes: 1024 * 1024,
+  batchCors: false,
   heartbeatMs: 30_000,
 });
 
-/** The longest the sweep for silent callbacks and idle connections sleeps. */
-const MAX_SWEEP_MS = 1000;
-
 /** Try Again Later: the connection caps refused this socket. */
 const CLOSE_REFUSED = 1013;
-const CLOSE_POLICY = 1008;
 
 let connectionCounter = 0;
 
@@ -73,6 +99,12 @@ function onSocketError(this: WebSocket, err: Error): void {
   connections.get(this)?.log.debug({ err }, 'socket error');
 }
 
+function onJoinTimeout(connection: RpcConnection): void {
+  connection.joinTimedOut();
+}
+
+const ADMIT_ALWAYS: AdmitMember = () => ({ ok: true, release: () => {} });
+
 async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions): Promise<void> {
   const room = options.room;
   if (room === undefined) throw new Error('@chatgate/rpc-gateway: the `room` option is required');
@@ -85,15 +117,25 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
     options.joinTimeoutMs ?? gate?.options.nameTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.nameTimeoutMs;
   const connectionOptions = {
     callbackTimeoutMs,
-    epochMs: Math.max(10, Math.min(MAX_SWEEP_MS, Math.floor(callbackTimeoutMs / 4))),
+    epochMs: sweepInterval([callbackTimeoutMs]),
     maxMembersPerConnection:
       options.maxMembersPerConnection ?? RPC_DEFAULTS.maxMembersPerConnection,
+    maxCallsPerMessage: options.maxCallsPerMessage ?? RPC_DEFAULTS.maxCallsPerMessage,
   };
   const maxMessageSize = options.maxMessageSize ?? RPC_DEFAULTS.maxMessageSize;
+  const transportLimits = {
+    maxMessageSize,
+    maxCallsInFlight: options.maxCallsInFlight ?? RPC_DEFAULTS.maxCallsInFlight,
+    maxBufferedBytes: room.limits.maxBufferedBytes,
+  };
   const sessionOptions: RpcSessionOptions = {
     limits: { maxMessageSize, maxDepth: options.maxDepth ?? RPC_DEFAULTS.maxDepth },
   };
   const open = new Set<RpcConnection>();
+  // The same deadline and heartbeat mechanisms as the other gateways (core's transport toolkit).
+  const joinDeadlines = new DeadlineQueue<RpcConnection>(joinTimeoutMs, onJoinTimeout);
+  const heartbeatMs = options.heartbeatMs ?? RPC_DEFAULTS.heartbeatMs;
+  const heartbeat = heartbeatMs > 0 ? new Heartbeat<RpcConnection>(heartbeatMs) : null;
 
   app.get(options.path ?? RPC_DEFAULTS.path, { websocket: true }, (socket, request) => {
     socket.on('error', onSocketError);
@@ -105,6 +147,8 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
       return;
     }
     const connLog = lazyChild(log, { conn: ++connectionCounter, transport: 'rpc', remote });
+    const admitMember: AdmitMember =
+      gate === undefined ? ADMIT_ALWAYS : () => gate.admit(remote, 'rpc:extra-member');
     const connection = new RpcConnection(
       socket,
       room,
@@ -112,102 +156,45 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
       connectionOptions,
       () => {
         open.delete(connection);
+        heartbeat?.delete(connection);
         admitted.release();
       },
-      Date.now(),
+      joinDeadlines,
+      admitMember,
     );
     connections.set(socket, connection);
     open.add(connection);
+    heartbeat?.add(connection);
     socket.on('close', onSocketClose);
     socket.on('pong', onSocketPong);
     connLog.info({}, 'connected');
-    // capnweb's own types for WebSocket are the DOM's; ws's class is compatible at runtime.
-    newWebSocketRpcSession(socket as unknown as globalThis.WebSocket, new ChatApi(connection), {
-      ...sessionOptions,
-    });
+    const transport = new SocketTransport(socket, connection, transportLimits);
+    transport.attach(new RpcSession(transport, new ChatApi(connection), sessionOptions));
   });
 
   const batchPath = options.batchPath ?? RPC_DEFAULTS.batchPath;
   if (batchPath !== false) {
-    // Encapsulated (see `encapsulate: true` below): these parsers apply to this plugin only.
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, body);
-    });
-    const readApi = new ChatReadTarget(room);
-    app.post(batchPath, { bodyLimit: maxMessageSize * 3 }, async (request, reply) =>
-      answerBatch(request, reply, readApi, sessionOptions, log),
+    registerBatchEndpoint(
+      app,
+      room,
+      {
+        path: batchPath,
+        maxCalls: options.maxBatchCalls ?? RPC_DEFAULTS.maxBatchCalls,
+        maxResponseBytes: options.maxBatchResponseBytes ?? RPC_DEFAULTS.maxBatchResponseBytes,
+        bodyLimit: maxMessageSize * 3,
+        cors: options.batchCors ?? RPC_DEFAULTS.batchCors,
+        sessionOptions,
+      },
+      log,
     );
   }
 
-  // One sweep for every connection: dead peers, silent callbacks and memberless sockets. No
-  // timer per socket or per call.
-  const heartbeatMs = options.heartbeatMs ?? RPC_DEFAULTS.heartbeatMs;
-  const periods = [callbackTimeoutMs, joinTimeoutMs, ...(heartbeatMs > 0 ? [heartbeatMs] : [])];
-  const sweepMs = Math.max(10, Math.min(MAX_SWEEP_MS, Math.floor(Math.min(...periods) / 4)));
-  let lastHeartbeat = Date.now();
-  const sweeper = setInterval(() => {
-    const now = Date.now();
-    const beat = heartbeatMs > 0 && now - lastHeartbeat >= heartbeatMs;
-    if (beat) lastHeartbeat = now;
-    for (const connection of open) {
-      if (beat) {
-        if (!connection.alive) {
-          connection.log.info({ heartbeatMs }, 'no answer to ping; dropping the connection');
-          connection.drop('timeout');
-          continue;
-        }
-        connection.ping();
-      }
-      if (connection.members.size === 0) {
-        if (now - connection.memberlessSince > joinTimeoutMs) {
-          connection.log.info({}, 'closing a connection that joined no one');
-          connection.close(CLOSE_POLICY, 'join timeout');
-        }
-        continue;
-      }
-      for (const session of connection.members) {
-        if (!session.expired(now)) continue;
-        session.member?.log.warn(
-          { pending: session.pendingCalls, timeoutMs: callbackTimeoutMs },
-          'callback did not answer; dropping the member',
-        );
-        void session.member?.disconnect('timeout');
-      }
-    }
-  }, sweepMs);
-  sweeper.unref();
+  const stopSweeper = startSweeper(open, { callbackTimeoutMs });
   app.addHook('onClose', async () => {
-    clearInterval(sweeper);
+    stopSweeper();
+    heartbeat?.stop();
+    joinDeadlines.stop();
   });
-}
-
-async function answerBatch(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  readApi: ChatReadTarget,
-  sessionOptions: RpcSessionOptions,
-  log: Logger,
-): Promise<string> {
-  const body = typeof request.body === 'string' ? request.body : '';
-  let response: Response;
-  try {
-    response = await newHttpBatchRpcResponse(
-      new Request('http://rpc.invalid/', { method: 'POST', body }),
-      readApi,
-      sessionOptions,
-    );
-  } catch (err) {
-    log.debug({ err, transport: 'rpc', remote: request.ip }, 'bad rpc batch');
-    reply.code(400).type('text/plain; charset=utf-8');
-    return 'Bad RPC batch';
-  }
-  reply
-    .code(response.status)
-    .type('text/plain; charset=utf-8')
-    // Read-only public data, and WebSockets are cross-origin anyway.
-    .header('access-control-allow-origin', '*');
-  return response.text();
 }
 
 /**

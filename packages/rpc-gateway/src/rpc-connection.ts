@@ -1,15 +1,22 @@
-import type { DisconnectReason, Logger, Room } from '@chatgate/core';
+import { type DisconnectReason, type Logger, type Room, TokenBucket } from '@chatgate/core';
+import type { DeadlineQueue, Pingable } from '@chatgate/core/transport';
 import { RpcStub } from 'capnweb';
 import type { WebSocket } from 'ws';
 import type { ChatCallback } from './api-types.js';
 import { quote, RpcError, toRpcError } from './rpc-error.js';
 import { RpcSession, type SessionHost } from './rpc-session.js';
+import { CLOSE_POLICY, type TransportOwner } from './socket-transport.js';
 
 export interface ConnectionOptions {
   callbackTimeoutMs: number;
   epochMs: number;
   maxMembersPerConnection: number;
+  /** Calls (RPC method invocations) one incoming message may start, nested ones included. */
+  maxCallsPerMessage: number;
 }
+
+/** A gate slot for a member past the connection's first: the per-address cap counts members. */
+export type AdmitMember = () => { ok: true; release: () => void } | { ok: false; reason: string };
 
 /** WebSocket close codes for the reasons that end a whole connection, not just one member. */
 const CONNECTION_CLOSES: Partial<Record<DisconnectReason, [code: number, reason: string]>> = {
@@ -24,19 +31,23 @@ const CONNECTION_CLOSES: Partial<Record<DisconnectReason, [code: number, reason:
  * original `join`, more through `connect`). When the socket closes, or capnweb reports the
  * session broken, every member leaves; `member.leave` is idempotent, so that is once each.
  */
-export class RpcConnection implements SessionHost {
+export class RpcConnection implements SessionHost, TransportOwner, Pingable {
   readonly members = new Set<RpcSession>();
   /** The member joined through the original `join(username, callback)`. */
   legacy: RpcSession | undefined;
   /** A legacy join is in progress (refuses a second one racing it). */
   legacyJoining = false;
-  /** When the connection last had no member; the gateway closes it after a while. */
-  memberlessSince: number;
   /** A pong came since the last heartbeat ping. */
   alive = true;
   closed = false;
   /** Why the members leave when the socket closes (set when we end it for a reason). */
   private leaveReason: DisconnectReason = 'closed';
+  /** Calls started by the message capnweb is evaluating now. */
+  private callsThisMessage = 0;
+  /** Joins reach every member, like messages: the room's rate, per connection. */
+  private readonly joins: TokenBucket;
+  /** Gate slots held by members past the first, released when that member goes. */
+  private readonly extraSlots = new Map<RpcSession, () => void>();
 
   constructor(
     readonly socket: WebSocket,
@@ -44,9 +55,35 @@ export class RpcConnection implements SessionHost {
     readonly log: Logger,
     private readonly options: ConnectionOptions,
     private readonly release: () => void,
-    now: number,
+    /** Connections without a member, closed when their time is up (core's name deadline). */
+    private readonly joinDeadlines: DeadlineQueue<RpcConnection> | null,
+    private readonly admitMember: AdmitMember = () => ({ ok: true, release: () => {} }),
   ) {
-    this.memberlessSince = now;
+    joinDeadlines?.add(this);
+    this.joins = new TokenBucket(room.limits.rateBurst, room.limits.ratePerSecond);
+  }
+
+  /**
+   * Every RPC method calls this first. capnweb evaluates a message's nested calls (calls in
+   * arguments) all at once, so one small message could otherwise start thousands.
+   */
+  startCall(): void {
+    if (++this.callsThisMessage > this.options.maxCallsPerMessage) {
+      throw new RpcError(
+        'bad_request',
+        `At most ${this.options.maxCallsPerMessage} calls in one RPC message`,
+      );
+    }
+  }
+
+  messageReceived(): void {
+    this.callsThisMessage = 0;
+  }
+
+  tooSlow(buffered: number): void {
+    this.log.warn({ buffered }, 'disconnecting a slow consumer (unread RPC replies)');
+    this.room.countDrop('too_slow');
+    this.drop('too_slow');
   }
 
   get bufferedAmount(): number {
@@ -69,10 +106,22 @@ export class RpcConnection implements SessionHost {
         `At most ${this.options.maxMembersPerConnection} members per connection`,
       );
     }
+    if (!this.joins.take()) {
+      this.room.countDrop('rate_limited');
+      throw new RpcError('rate_limited', 'You are joining too fast; try again shortly');
+    }
+    let releaseSlot: (() => void) | undefined;
+    if (this.members.size > 0) {
+      const slot = this.admitMember();
+      if (!slot.ok) throw new RpcError('bad_request', slot.reason);
+      releaseSlot = slot.release;
+    }
     // capnweb disposes stubs passed as parameters when the call returns: keep our own.
     const stub = (callback as RpcStub<ChatCallback>).dup();
     const session = new RpcSession(this, stub, this.options);
     this.members.add(session);
+    this.joinDeadlines?.delete(this);
+    if (releaseSlot !== undefined) this.extraSlots.set(session, releaseSlot);
     try {
       session.member = await this.room.join(session, { name, log: this.log });
     } catch (err) {
@@ -118,10 +167,34 @@ export class RpcConnection implements SessionHost {
     }
   }
 
-  /** Ends the socket at once (a dead peer): its members leave with `reason`. */
+  /** Ends the socket at once (a dead peer, a slow reader): its members leave with `reason`. */
   drop(reason: DisconnectReason): void {
     this.leaveReason = reason;
+    // Leave now, before capnweb reports the broken session as a plain close.
+    for (const session of Array.from(this.members)) {
+      this.leave(session, reason).catch((err) => {
+        this.log.error({ err }, 'leaving on drop failed');
+      });
+    }
     this.socket.terminate();
+  }
+
+  /** Heartbeat tick: drop a peer that did not answer the last ping, else ping again. */
+  beat(): void {
+    if (this.closed) return;
+    if (!this.alive) {
+      this.log.info({}, 'no answer to ping; dropping the connection');
+      this.drop('timeout');
+      return;
+    }
+    this.ping();
+  }
+
+  /** The join deadline ran out with no member on this connection. */
+  joinTimedOut(): void {
+    if (this.closed || this.members.size > 0) return;
+    this.log.info({}, 'closing a connection that joined no one');
+    this.close(CLOSE_POLICY, 'join timeout');
   }
 
   /** Sends a heartbeat ping; the pong sets `alive` again. */
@@ -138,6 +211,7 @@ export class RpcConnection implements SessionHost {
   onSocketClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.joinDeadlines?.delete(this);
     this.release();
     for (const session of Array.from(this.members)) {
       this.leave(session, this.leaveReason).catch((err) => {
@@ -149,7 +223,12 @@ export class RpcConnection implements SessionHost {
 
   private forget(session: RpcSession): void {
     this.members.delete(session);
+    const releaseSlot = this.extraSlots.get(session);
+    if (releaseSlot !== undefined) {
+      this.extraSlots.delete(session);
+      releaseSlot();
+    }
     if (this.legacy === session) this.legacy = undefined;
-    if (this.members.size === 0) this.memberlessSince = Date.now();
+    if (this.members.size === 0 && !this.closed) this.joinDeadlines?.add(this);
   }
 }

@@ -200,6 +200,8 @@ describe('ChatApi > callbacks', () => {
     // so short that a loaded machine's pause drops bob.
     const { url } = await startServer({
       callbackTimeoutMs: 800,
+      // The 300 sends are awaited only at the end, so capnweb holds every result until then.
+      maxCallsInFlight: 400,
       roomOptions: { limits: { rateBurst: 400, ratePerSecond: 1000 } },
     });
     const alice = await joinAs(url, 'alice');

@@ -1,11 +1,12 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
 import { type Logger, lazyChild, noopLogger, type Room } from '@chatgate/core';
-import { ConnectionGate } from '@chatgate/core/transport';
+import { ConnectionGate, DeadlineQueue } from '@chatgate/core/transport';
 import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
+import { readProxyHeader } from './read-proxy-header.js';
 import type { TcpDialect } from './tcp-dialect.js';
 import {
-  destroyAfter,
   onSocketError,
   type SessionContext,
   type SessionOwner,
@@ -14,6 +15,7 @@ import {
 
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface TcpListenerOptions {
   room: Room;
@@ -34,6 +36,16 @@ export interface TcpListenerOptions {
   nameTimeoutMs?: number;
   /** How long a closing connection may take to read its last words. Default 2 s. */
   closeGraceMs?: number;
+  /** Speak TLS: every connection must complete a handshake before it joins. */
+  tls?: SecureContext;
+  /**
+   * Every connection starts with a PROXY protocol v1 or v2 header (HAProxy, nginx stream
+   * `proxy_protocol on`); its source address replaces the socket's for caps and logs. Only
+   * for ports that nothing but the proxy can reach: the header is believed.
+   */
+  proxyProtocol?: boolean;
+  /** Deadline for the PROXY header and the TLS handshake together. Default 10 s. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface TcpListener {
@@ -54,6 +66,14 @@ export interface TcpListener {
 
 let connectionCounter = 0;
 
+function onNameTimeout(session: TcpSession): void {
+  session.nameTimedOut();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
 class NetTcpListener implements TcpListener, SessionOwner {
   readonly dialect: TcpDialect;
   private readonly server: Server;
@@ -62,6 +82,8 @@ class NetTcpListener implements TcpListener, SessionOwner {
   private readonly log: Logger;
   private readonly label: string;
   private readonly sessions = new Set<TcpSession>();
+  /** Connections still in their PROXY header or TLS handshake. */
+  private readonly handshaking = new Set<Socket>();
   private closing = false;
   private drained: Promise<void> | undefined;
   private idle: (() => void) | undefined;
@@ -74,12 +96,16 @@ class NetTcpListener implements TcpListener, SessionOwner {
       transport: 'tcp',
       dialect: this.dialect.name,
     });
+    const nameTimeoutMs = options.nameTimeoutMs ?? this.gate.options.nameTimeoutMs;
     this.context = {
       room: options.room,
       dialect: this.dialect,
       maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
-      nameTimeoutMs: options.nameTimeoutMs ?? this.gate.options.nameTimeoutMs,
-      closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+      nameDeadlines: nameTimeoutMs > 0 ? new DeadlineQueue(nameTimeoutMs, onNameTimeout) : null,
+      closeDeadlines: new DeadlineQueue(
+        options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+        destroySocket,
+      ),
     };
     this.server = createServer(this.onConnection);
   }
@@ -114,6 +140,7 @@ class NetTcpListener implements TcpListener, SessionOwner {
     if (!this.closing) {
       this.closing = true;
       if (this.server.listening) this.server.close();
+      for (const socket of this.handshaking) socket.destroy();
     }
     if (options.drain !== false || this.sessions.size === 0) return Promise.resolve();
     this.drained ??= new Promise<void>((resolve) => {
@@ -139,11 +166,41 @@ class NetTcpListener implements TcpListener, SessionOwner {
       socket.destroy();
       return;
     }
-    const remote = socket.remoteAddress ?? 'unknown';
+    if (this.options.proxyProtocol !== true) {
+      this.admit(socket, socket.remoteAddress ?? 'unknown');
+      return;
+    }
+    this.track(socket);
+    readProxyHeader(socket, this.handshakeTimeoutMs, (result) => {
+      this.handshaking.delete(socket);
+      if (!result.ok) {
+        this.log.warn({ remote: socket.remoteAddress, reason: result.message }, 'bad PROXY header');
+        socket.destroy();
+        return;
+      }
+      this.admit(socket, result.source?.address ?? socket.remoteAddress ?? 'unknown');
+    });
+  };
+
+  private get handshakeTimeoutMs(): number {
+    return this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  }
+
+  private track(socket: Socket): void {
+    this.handshaking.add(socket);
+    socket.once('close', () => this.handshaking.delete(socket));
+  }
+
+  private admit(raw: Socket, remote: string): void {
+    if (this.closing) {
+      raw.destroy();
+      return;
+    }
     const admission = this.gate.admit(remote, this.label);
+    const socket = this.options.tls === undefined ? raw : this.wrapTls(raw);
     if (!admission.ok) {
       this.log.warn({ remote, reason: admission.reason }, 'connection refused');
-      destroyAfter(socket, this.context.closeGraceMs);
+      this.context.closeDeadlines.add(socket);
       socket.resume();
       const notice = this.dialect.refuseConnection(admission.reason);
       if (notice === null) socket.end();
@@ -151,15 +208,42 @@ class NetTcpListener implements TcpListener, SessionOwner {
       return;
     }
     const keepAliveMs = this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
-    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
-    socket.setNoDelay(true);
+    if (keepAliveMs > 0) raw.setKeepAlive(true, keepAliveMs);
+    raw.setNoDelay(true);
     // Lazy: a pino child per idle connection costs ~1 KB; most never log past warn.
     const log = lazyChild(this.log, { conn: ++connectionCounter, remote });
     const session = new TcpSession(socket, this.context, log, admission.release, this);
     this.sessions.add(session);
-    log.info({}, 'connected');
-    session.start();
-  };
+    if (socket === raw) {
+      log.info({}, 'connected');
+      session.start();
+      // After a PROXY header the socket was paused, holding any bytes that followed it.
+      raw.resume();
+      return;
+    }
+    // Nobody joins before the handshake: a client speaking plain text must not be announced.
+    this.handshaking.add(socket);
+    const timer = setTimeout(() => socket.destroy(), this.handshakeTimeoutMs).unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      if (!this.handshaking.delete(socket)) return;
+      admission.release();
+      this.sessionClosed(session);
+    });
+    socket.once('secure', () => {
+      clearTimeout(timer);
+      this.handshaking.delete(socket);
+      log.info({ tls: (socket as TLSSocket).getProtocol() }, 'connected');
+      session.start();
+    });
+  }
+
+  private wrapTls(raw: Socket): TLSSocket {
+    const socket = new TLSSocket(raw, { isServer: true, secureContext: this.options.tls });
+    // Handshake failures (a plain-text client, a bad certificate) are the client's problem.
+    socket.on('error', onSocketError);
+    return socket;
+  }
 }
 
 /** A node:net listener that puts every connection in `room`, speaking `dialect`. */

@@ -10,23 +10,26 @@ import {
   toChatError,
 } from '@chatgate/core';
 import {
-  type DeferredWriter,
+  CorkedOutput,
+  type DeadlineQueue,
+  type FrameSink,
   isOthersPresence,
-  schedulePresenceFlush,
 } from '@chatgate/core/transport';
 import type { BytesRun } from './bytes-run.js';
 import type { Input, InputDecoder, TcpDialect } from './tcp-dialect.js';
-import { writeCoalesced } from './write-coalesced.js';
 
 /** What every session of one listener shares. */
 export interface SessionContext {
   readonly room: Room;
   readonly dialect: TcpDialect;
   readonly maxLineBytes: number;
-  /** 0 disables the name deadline. */
-  readonly nameTimeoutMs: number;
-  /** How long a closing connection may take to read its last words before it is destroyed. */
-  readonly closeGraceMs: number;
+  /** Sessions still to send a name, closed when their time is up; null: no deadline. */
+  readonly nameDeadlines: DeadlineQueue<TcpSession> | null;
+  /**
+   * Closing sockets, destroyed if not closed when the grace is up: a hard deadline, not an
+   * idle timeout, so a client that trickles bytes and never reads cannot hold the slot.
+   */
+  readonly closeDeadlines: DeadlineQueue<Socket>;
 }
 
 /** Told once when a session's socket has closed. */
@@ -34,7 +37,7 @@ export interface SessionOwner {
   sessionClosed(session: TcpSession): void;
 }
 
-type Phase = 'naming' | 'joining' | 'joined' | 'closing' | 'closed';
+type State = 'naming' | 'joining' | 'joined' | 'closing' | 'closed';
 
 /** Undecoded input held while an input is in flight, past which the socket is paused. */
 const MAX_PENDING_INPUT_BYTES = 64 * 1024;
@@ -52,26 +55,9 @@ function onSocketClose(this: SessionSocket): void {
   this[SESSION]?.closed();
 }
 
-/** Someone else's join or leave: it may wait for the presence flush. */
-function destroySocket(socket: Socket): void {
-  socket.destroy();
-}
-
-function onNameTimeout(session: TcpSession): void {
-  session.nameTimedOut();
-}
-
 /** The 'error' listener every accepted socket gets first, before it has a session. */
 export function onSocketError(this: SessionSocket, err: Error): void {
   this[SESSION]?.failed(err);
-}
-
-/**
- * Destroys a socket that has not finished closing after `ms`: a hard deadline, not an idle
- * timeout, so a client that trickles bytes and never reads cannot hold the slot.
- */
-export function destroyAfter(socket: Socket, ms: number): void {
-  setTimeout(destroySocket, ms, socket).unref();
 }
 
 /**
@@ -83,23 +69,20 @@ export function destroyAfter(socket: Socket, ms: number): void {
  * timeout, a malformed frame, the room's disconnect), `member.leave` is called with the first
  * reason and core announces it exactly once. The gate slot is released on socket 'close'.
  */
-export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
+export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> {
   readonly dialect: TcpDialect;
   private member: Member | undefined;
-  private phase: Phase = 'naming';
+  private state: State = 'naming';
   private reason: DisconnectReason | undefined;
   /** Made on the first byte: an idle connection holds no framer. */
   private inputDecoder: InputDecoder | undefined;
-  private nameTimer: NodeJS.Timeout | undefined;
   /** The peer dialect's first message, sent once its join is through. */
   private firstText: string | undefined;
   /** An input is in flight: the next waits, so replies and errors keep input order. */
   private awaiting = false;
-  /** Unsent bytes when this turn's cork began (see bufferedBytes). */
-  private backlogAtCork = 0;
   private log: Logger;
-  /** Others' joins and leaves waiting for the presence flush (shared frames, in seq order). */
-  private deferred: Buffer[] | undefined;
+  /** Corked writes and deferred presence; null for a dialect that writes each event alone. */
+  private readonly output: CorkedOutput<Buffer> | null;
 
   constructor(
     private readonly socket: Socket,
@@ -110,6 +93,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
   ) {
     this.dialect = context.dialect;
     this.log = log;
+    this.output = this.dialect.coalesce ? new CorkedOutput(socket, this) : null;
   }
 
   private get decoder(): InputDecoder {
@@ -117,14 +101,9 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
     return this.inputDecoder;
   }
 
-  /**
-   * Bytes the client has not taken yet; the room disconnects past its maxBufferedBytes. While
-   * this turn's writes are corked it is the backlog from before the turn: a burst written in
-   * one turn is not a slow client, and nothing drains mid-turn anyway. A client that does not
-   * read is caught on its next turn, so memory stays within the limit plus one turn's output.
-   */
+  /** Bytes the client has not taken yet (see CorkedOutput.bufferedBytes). */
   get bufferedBytes(): number {
-    return this.socket.writableCorked > 0 ? this.backlogAtCork : this.socket.writableLength;
+    return this.output === null ? this.socket.writableLength : this.output.bufferedBytes;
   }
 
   /** Starts reading. Joins at once (`auto` naming) or starts the name deadline. */
@@ -135,9 +114,8 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
     socket.on('close', onSocketClose);
     if (this.dialect.naming === 'auto') {
       this.join(undefined, undefined);
-    } else if (this.context.nameTimeoutMs > 0) {
-      this.nameTimer = setTimeout(onNameTimeout, this.context.nameTimeoutMs, this);
-      this.nameTimer.unref();
+    } else {
+      this.context.nameDeadlines?.add(this);
     }
   }
 
@@ -146,8 +124,8 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
     if (this.member === undefined) this.member = self;
     const bytes = this.dialect.render(event, frame, self);
     if (bytes === null) return;
-    // Others' joins and leaves may wait for the next presence flush (see writeCoalesced).
-    if (this.dialect.coalesce && isOthersPresence(event, self)) this.defer(bytes);
+    // Others' joins and leaves may wait for the next presence flush (see CorkedOutput).
+    if (this.output !== null && isOthersPresence(event, self)) this.output.defer(bytes);
     else this.write(bytes);
   }
 
@@ -158,18 +136,16 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
     if (bytes.length > 0) this.write(bytes);
   }
 
-  /** @internal presence flush: deferred bytes go out now, in one write. */
-  flushDeferred(): void {
-    const chunks = this.deferred;
-    if (chunks === undefined) return;
-    this.deferred = undefined;
-    const socket = this.socket;
-    if (!socket.writable) return;
-    try {
-      socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    } catch (err) {
-      this.log.error({ err }, 'presence flush failed');
-    }
+  // ---- FrameSink (called by this session's CorkedOutput) ----
+
+  /** @internal */
+  canWrite(): boolean {
+    return this.socket.writable;
+  }
+
+  /** @internal */
+  writeFrame(bytes: Buffer): void {
+    this.socket.write(bytes);
   }
 
   /**
@@ -177,12 +153,10 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
    * for `reason`), close. Idempotent. `too_slow` destroys at once: its backlog is hopeless.
    */
   close(reason: DisconnectReason, notice?: Buffer | null): void {
-    if (this.phase === 'closing' || this.phase === 'closed') return;
-    // Pending presence goes out before the farewell, and only while we are still a member.
-    if (reason !== 'too_slow') this.member?.flushPresence();
-    this.phase = 'closing';
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
     this.reason = reason;
-    this.clearNameTimer();
+    this.clearNameDeadline();
     this.leave(reason);
     const socket = this.socket;
     if (reason === 'too_slow' || socket.destroyed) {
@@ -190,8 +164,8 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
       return;
     }
     const bytes = notice === undefined ? this.dialect.farewell(reason) : notice;
-    this.flushDeferred();
-    destroyAfter(socket, this.context.closeGraceMs);
+    this.output?.flushDeferred();
+    this.context.closeDeadlines.add(socket);
     // Keep reading (and discarding) so the client's FIN is seen and 'close' follows.
     socket.resume();
     if (bytes === null) socket.end();
@@ -200,7 +174,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
 
   /** Server shutdown of this connection, joined or not (listener.close({ drain: false })). */
   shutdown(): void {
-    if (this.phase === 'joined' && this.member !== undefined) {
+    if (this.state === 'joined' && this.member !== undefined) {
       void this.member.disconnect('shutdown');
     } else {
       this.close('shutdown');
@@ -209,7 +183,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
 
   /** @internal socket 'data' */
   receive(chunk: Buffer): void {
-    if (this.phase === 'closing' || this.phase === 'closed') return;
+    if (this.state === 'closing' || this.state === 'closed') return;
     try {
       this.decoder.push(chunk);
       this.pump();
@@ -231,11 +205,12 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
 
   /** @internal socket 'close' */
   closed(): void {
-    if (this.phase === 'closed') return;
+    if (this.state === 'closed') return;
     const reason = this.reason ?? 'closed';
-    this.phase = 'closed';
+    this.state = 'closed';
     this.reason = reason;
-    this.clearNameTimer();
+    this.clearNameDeadline();
+    this.context.closeDeadlines.delete(this.socket);
     this.release();
     this.owner.sessionClosed(this);
     this.leave(reason);
@@ -244,15 +219,14 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
 
   /** @internal name deadline */
   nameTimedOut(): void {
-    this.nameTimer = undefined;
-    if (this.phase !== 'naming' && this.phase !== 'joining') return;
-    this.log.info({ timeoutMs: this.context.nameTimeoutMs }, 'no name in time');
+    if (this.state !== 'naming' && this.state !== 'joining') return;
+    this.log.info({ timeoutMs: this.context.nameDeadlines?.delayMs }, 'no name in time');
     this.close('timeout');
   }
 
   private pump(): void {
     if (this.inputDecoder === undefined) return;
-    while ((this.phase === 'naming' || this.phase === 'joined') && !this.awaiting) {
+    while ((this.state === 'naming' || this.state === 'joined') && !this.awaiting) {
       const input = this.decoder.next();
       if (input === undefined) return;
       this.handle(input);
@@ -262,11 +236,11 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
   private handle(input: Input): void {
     switch (input.kind) {
       case 'text':
-        if (this.phase !== 'naming') this.submit(input.text);
+        if (this.state !== 'naming') this.submit(input.text);
         else if (input.text.trim().length > 0) this.join(input.text.trim(), undefined);
         return;
       case 'message':
-        if (this.phase === 'naming') this.join(input.sender.trim(), input.text);
+        if (this.state === 'naming') this.join(input.sender.trim(), input.text);
         else this.submit(input.text);
         return;
       case 'leave':
@@ -283,7 +257,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
   }
 
   private join(name: string | undefined, firstText: string | undefined): void {
-    this.phase = 'joining';
+    this.state = 'joining';
     this.firstText = firstText;
     // Inputs after the name wait in the decoder (and the kernel) until the join is through.
     this.socket.pause();
@@ -294,13 +268,13 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
 
   private readonly onJoined = (member: Member): void => {
     this.member = member;
-    if (this.phase !== 'joining') {
+    if (this.state !== 'joining') {
       // Closed while the join was in flight.
       this.leave(this.reason ?? 'closed');
       return;
     }
-    this.phase = 'joined';
-    this.clearNameTimer();
+    this.state = 'joined';
+    this.clearNameDeadline();
     this.log = member.log;
     const text = this.firstText;
     this.firstText = undefined;
@@ -310,11 +284,11 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
   };
 
   private readonly onJoinFailed = (err: unknown): void => {
-    if (this.phase !== 'joining') return;
+    if (this.state !== 'joining') return;
     const error = toChatError(err);
     if (error.code === 'internal') this.log.error({ err }, 'join failed');
     else this.log.info({ code: error.code }, 'join refused');
-    this.phase = 'naming';
+    this.state = 'naming';
     if (error.code === 'closed') this.close('shutdown');
     else this.close('protocol', this.dialect.renderError(error));
   };
@@ -332,7 +306,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
       this.close('quit');
       return;
     }
-    if (this.phase !== 'joined' || this.member === undefined) return;
+    if (this.state !== 'joined' || this.member === undefined) return;
     this.reply(this.dialect.renderReply(reply, this.member));
     this.continueInput();
   };
@@ -340,7 +314,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
   private readonly onInputError = (err: unknown): void => {
     this.awaiting = false;
     const error = toChatError(err);
-    if (this.phase !== 'joined' || error.code === 'not_joined') return;
+    if (this.state !== 'joined' || error.code === 'not_joined') return;
     if (error.code === 'internal') this.log.error({ err }, 'input failed');
     this.reply(this.dialect.renderError(error));
     this.continueInput();
@@ -351,7 +325,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
     try {
       this.pump();
       if (
-        this.phase === 'joined' &&
+        this.state === 'joined' &&
         this.socket.isPaused() &&
         (this.inputDecoder?.pendingBytes ?? 0) <= MAX_PENDING_INPUT_BYTES
       ) {
@@ -378,27 +352,8 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
   private write(bytes: Buffer): void {
     const socket = this.socket;
     if (!socket.writable) return;
-    if (!this.dialect.coalesce) {
-      socket.write(bytes);
-      return;
-    }
-    if (socket.writableCorked === 0) this.backlogAtCork = socket.writableLength;
-    // Deferred presence first: it is older than these bytes.
-    const chunks = this.deferred;
-    if (chunks !== undefined) {
-      this.deferred = undefined;
-      writeCoalesced(socket, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    }
-    writeCoalesced(socket, bytes);
-  }
-
-  private defer(bytes: Buffer): void {
-    if (this.deferred === undefined) {
-      this.deferred = [bytes];
-      schedulePresenceFlush(this);
-    } else {
-      this.deferred.push(bytes);
-    }
+    if (this.output === null) socket.write(bytes);
+    else this.output.write(bytes);
   }
 
   private leave(reason: DisconnectReason): void {
@@ -407,10 +362,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, DeferredWriter {
     });
   }
 
-  private clearNameTimer(): void {
-    if (this.nameTimer !== undefined) {
-      clearTimeout(this.nameTimer);
-      this.nameTimer = undefined;
-    }
+  private clearNameDeadline(): void {
+    this.context.nameDeadlines?.delete(this);
   }
 }

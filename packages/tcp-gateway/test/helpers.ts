@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import {
   type Dialect,
   type DisconnectReason,
@@ -105,6 +106,27 @@ export class Client {
       });
       socket.once('connect', () => resolve(client));
       socket.once('error', reject);
+    });
+  }
+
+  /**
+   * A TLS client trusting `ca`. `before` is written in plain text first (a PROXY header), then
+   * the handshake runs over the same socket.
+   */
+  static connectTls(port: number, ca: Buffer, before?: Buffer): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const raw = connect({ host: '127.0.0.1', port, noDelay: true });
+      onTestFinished(() => {
+        raw.destroy();
+      });
+      raw.once('error', reject);
+      raw.once('connect', () => {
+        if (before !== undefined) raw.write(before);
+        const socket = connectTls({ socket: raw, ca, servername: 'localhost' });
+        const client = new Client(socket);
+        socket.once('secureConnect', () => resolve(client));
+        socket.once('error', reject);
+      });
     });
   }
 

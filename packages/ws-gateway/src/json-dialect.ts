@@ -6,7 +6,7 @@ import { encodeEvent, encodePresenceCount } from './protocol.js';
  * Rooms up to this many members get names (the welcome's `users`, one `join`/`leave` frame per
  * change); larger rooms get counts (docs: the ws-gateway README, "Presence in large rooms").
  */
-export const DEFAULT_PRESENCE_LIST_MAX = 100;
+export const DEFAULT_PRESENCE_LIST_MAX = 500;
 
 /**
  * A presence run for WebSocket members, built once per flush for all of them. In a small room

@@ -1,12 +1,10 @@
 import { type Logger, lazyChild, type Room } from '@chatgate/core';
-import { ConnectionGate } from '@chatgate/core/transport';
+import { ConnectionGate, DeadlineQueue, Heartbeat } from '@chatgate/core/transport';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { CLOSE_TRY_AGAIN_LATER } from './close-codes.js';
-import { DeadlineQueue } from './deadline-queue.js';
-import { Heartbeat } from './heartbeat.js';
 import { JsonDialect, jsonDialect } from './json-dialect.js';
 import { registerPage } from './page.js';
 import { encodeError } from './protocol.js';
@@ -28,7 +26,7 @@ export interface WsGatewayOptions {
   historyReplay?: number;
   /**
    * Rooms larger than this get counts instead of names: the welcome carries `count` without
-   * `users`, and joins and leaves arrive as one `presence` count frame per flush. Default 100.
+   * `users`, and joins and leaves arrive as one `presence` count frame per flush. Default 500.
    */
   presenceListMax?: number;
   /** Ping interval; a peer that misses a ping is dropped by the next one. Default 30000; 0 off. */

@@ -9,23 +9,21 @@ import type {
 } from '@chatgate/core';
 import { toChatError } from '@chatgate/core';
 import {
-  corkForTurn,
-  type DeferredWriter,
+  CorkedOutput,
+  type DeadlineQueue,
+  type FrameSink,
+  type Heartbeat,
   isOthersPresence,
-  schedulePresenceFlush,
 } from '@chatgate/core/transport';
 import type { WebSocket } from 'ws';
 import {
   BYE_MESSAGES,
   CLOSE_CODE_BY_REASON,
-  CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,
   CLOSE_MESSAGE_TOO_BIG,
   CLOSE_POLICY_VIOLATION,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
-import type { DeadlineQueue } from './deadline-queue.js';
-import type { Heartbeat } from './heartbeat.js';
 import type { JsonDialect, JsonPresenceRun } from './json-dialect.js';
 import {
   type PreparedFrame,
@@ -46,10 +44,8 @@ import {
   encodeLoginRefusal,
   encodeReply,
   encodeWelcome,
-  FIRST_MESSAGE_MUST_BE_CONNECT,
-  NAME_MISMATCH_MESSAGE,
-  NAME_TAKEN_MESSAGE,
 } from './protocol.js';
+import { handshake, joinRefusal } from './ws-handshake.js';
 
 /** What every session of one gateway shares: the room, limits and the shared timers. */
 export interface GatewayContext {
@@ -125,7 +121,9 @@ export interface AcceptOptions {
  * Session: `deliver` writes the room's pre-encoded frame as is (every recipient gets the same
  * bytes), and the member's own join is rendered here as connect_response, history, welcome.
  */
-export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, DeferredWriter {
+export class WsSession
+  implements Session<PreparedFrame, JsonPresenceRun>, FrameSink<PreparedFrame>
+{
   readonly dialect: JsonDialect;
   /** Set by a pong; cleared by each heartbeat tick. */
   alive = true;
@@ -133,14 +131,12 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
   private member: Member | undefined;
   private reason: DisconnectReason | undefined;
   /** Decoded frames that arrived while the join was in flight, handled in order after it. */
-  private backlog: TextMessage[] = [];
+  private framesWhileJoining: TextMessage[] = [];
   private log: Logger;
   /** The socket under ws when frames can be written and corked there; null: plain ws.send. */
   private readonly wire: WireSocket | null;
-  /** Unsent bytes when this turn's cork began (see bufferedBytes). */
-  private backlogAtCork = 0;
-  /** Others' joins and leaves waiting for the presence flush (shared frames, in seq order). */
-  private deferred: PreparedFrame[] | undefined;
+  /** Corked writes and deferred presence on `wire`; null when ws must write (plain ws.send). */
+  private readonly output: CorkedOutput<PreparedFrame> | null;
 
   private constructor(
     private readonly ws: TaggedSocket,
@@ -149,6 +145,7 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
   ) {
     this.log = options.log;
     this.wire = wireSocketOf(ws);
+    this.output = this.wire === null ? null : new CorkedOutput(this.wire, this);
     this.dialect = ctx.dialect;
   }
 
@@ -168,16 +165,9 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
     return session;
   }
 
-  /**
-   * Bytes the client has not taken yet; the room disconnects past its maxBufferedBytes. While
-   * this turn's writes are corked it is the backlog from before the turn: a burst written in
-   * one turn is not a slow client, and nothing drains mid-turn anyway. A client that does not
-   * read is caught on its next turn, so memory stays within the limit plus one turn's output.
-   */
+  /** Bytes the client has not taken yet (see CorkedOutput.bufferedBytes). */
   get bufferedBytes(): number {
-    const wire = this.wire;
-    if (wire === null) return this.ws.bufferedAmount;
-    return wire.writableCorked > 0 ? this.backlogAtCork : wire.writableLength;
+    return this.output === null ? this.ws.bufferedAmount : this.output.bufferedBytes;
   }
 
   /** The member's name once joined. */
@@ -194,25 +184,15 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
       return;
     }
     if (frame === null) return;
-    const wire = this.wire;
-    if (wire === null) {
+    const output = this.output;
+    if (output === null) {
       sendPrepared(this.ws, frame);
       return;
     }
     // A join storm would cost every member one write per join; others' presence waits for
     // the shared presence flush instead, and anything else written first sends it along.
-    if (isOthersPresence(event, self)) {
-      if (this.deferred === undefined) {
-        this.deferred = [frame];
-        schedulePresenceFlush(this);
-      } else {
-        this.deferred.push(frame);
-      }
-      return;
-    }
-    if (wire.writableCorked === 0) this.cork(wire);
-    if (this.deferred !== undefined) this.writeDeferred(wire);
-    writePrepared(this.ws, wire, frame);
+    if (isOthersPresence(event, self)) output.defer(frame);
+    else output.write(frame);
   }
 
   /**
@@ -222,31 +202,25 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
   deliverPresence(run: JsonPresenceRun, known: number, _self: Member): void {
     if (!this.writable()) return;
     const from = run.counted ? 0 : known;
-    const wire = this.wire;
-    if (wire === null) {
+    const output = this.output;
+    if (output === null) {
       for (let i = from; i < run.frames.length; i++) sendPrepared(this.ws, run.frames[i]!);
       return;
     }
-    if (wire.writableCorked === 0) this.cork(wire);
-    if (this.deferred !== undefined) this.writeDeferred(wire);
-    writePreparedRun(this.ws, wire, run.bytes, run.starts[from] ?? 0, run.frames, from);
+    output.prepare();
+    writePreparedRun(this.ws, this.wire!, run.bytes, run.starts[from] ?? 0, run.frames, from);
   }
 
-  /** @internal presence flush: deferred frames go out now, in one corked write. */
-  flushDeferred(): void {
-    const wire = this.wire;
-    if (this.deferred === undefined || wire === null || !this.writable()) {
-      this.deferred = undefined;
-      return;
-    }
-    if (wire.writableCorked === 0) this.cork(wire);
-    this.writeDeferred(wire);
+  // ---- FrameSink (called by this session's CorkedOutput) ----
+
+  /** @internal */
+  canWrite(): boolean {
+    return this.writable();
   }
 
-  private writeDeferred(wire: WireSocket): void {
-    const frames = this.deferred!;
-    this.deferred = undefined;
-    for (const frame of frames) writePrepared(this.ws, wire, frame);
+  /** @internal */
+  writeFrame(frame: PreparedFrame): void {
+    writePrepared(this.ws, this.wire!, frame);
   }
 
   close(reason: DisconnectReason): void {
@@ -272,8 +246,11 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
         this.handshake(message);
         return;
       case 'joining':
-        if (this.backlog.length >= MAX_FRAMES_WHILE_JOINING) {
-          this.log.warn({ frames: this.backlog.length }, 'too many frames before joining');
+        if (this.framesWhileJoining.length >= MAX_FRAMES_WHILE_JOINING) {
+          this.log.warn(
+            { frames: this.framesWhileJoining.length },
+            'too many frames before joining',
+          );
           this.shut(
             CLOSE_POLICY_VIOLATION,
             'flooding',
@@ -281,7 +258,7 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
           );
           return;
         }
-        this.backlog.push(message);
+        this.framesWhileJoining.push(message);
         return;
       case 'joined':
         this.handle(message);
@@ -294,7 +271,7 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
     if (this.state === 'closed') return;
     const reason = this.reason ?? 'closed';
     this.state = 'closed';
-    this.backlog = [];
+    this.framesWhileJoining = [];
     this.ctx.sessions.delete(this);
     this.ctx.nameDeadlines.delete(this);
     this.ctx.heartbeat?.delete(this);
@@ -340,27 +317,23 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
   // ---- handshake ----
 
   private handshake(message: TextMessage): void {
-    if (message.kind !== 'connect') {
-      this.shut(
-        CLOSE_POLICY_VIOLATION,
-        'protocol',
-        encodeConnectResponse(false, FIRST_MESSAGE_MUST_BE_CONNECT),
-        'connect first',
-      );
-      return;
-    }
-    const pathName = this.options.pathName;
-    let name = message.username;
-    if (pathName !== undefined) {
-      // /ws/NAME then {"type":"connect","username":NAME}: both must agree (a mismatch is a
-      // client bug we refuse rather than guess); an omitted username takes the path's.
-      if (name === undefined) name = pathName;
-      else if (name.normalize('NFC') !== pathName.normalize('NFC')) {
-        this.refuse(NAME_MISMATCH_MESSAGE, CLOSE_POLICY_VIOLATION);
+    const result = handshake(message, this.options.pathName);
+    switch (result.kind) {
+      case 'join':
+        this.join(result.name);
         return;
-      }
+      case 'connect_first':
+        this.shut(
+          CLOSE_POLICY_VIOLATION,
+          'protocol',
+          encodeConnectResponse(false, result.message),
+          'connect first',
+        );
+        return;
+      case 'refuse':
+        this.refuse(result.message, result.closeCode);
+        return;
     }
-    this.join(name);
   }
 
   private join(name: string | undefined): void {
@@ -377,39 +350,18 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
         this.member = member;
         this.log = member.log;
         this.state = 'joined';
-        const backlog = this.backlog;
-        this.backlog = [];
-        for (const message of backlog) {
+        const early = this.framesWhileJoining;
+        this.framesWhileJoining = [];
+        for (const message of early) {
           if (this.state !== 'joined') break;
           this.handle(message);
         }
       },
       (err: unknown) => {
         if (this.state !== 'joining') return;
-        const error = toChatError(err);
-        switch (error.code) {
-          case 'name_taken':
-            this.refuse(NAME_TAKEN_MESSAGE, CLOSE_POLICY_VIOLATION);
-            return;
-          case 'name_invalid':
-          case 'name_reserved':
-            this.refuse(error.message, CLOSE_POLICY_VIOLATION);
-            return;
-          case 'closed':
-            this.refuse(error.message, CLOSE_GOING_AWAY);
-            return;
-          // Codes a join never raises on purpose: a bug, logged as one.
-          case 'too_long':
-          case 'rate_limited':
-          case 'no_such_member':
-          case 'target_required':
-          case 'unknown_command':
-          case 'bad_request':
-          case 'not_joined':
-          case 'internal':
-            this.log.error({ err }, 'join failed');
-            this.refuse(error.message, CLOSE_INTERNAL_ERROR);
-        }
+        const refusal = joinRefusal(toChatError(err));
+        if (refusal.bug) this.log.error({ err }, 'join failed');
+        this.refuse(refusal.message, refusal.closeCode);
       },
     );
   }
@@ -460,7 +412,7 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
             const error = toChatError(err);
             if (error.code === 'internal') this.log.error({ err }, 'input failed');
             else this.log.debug({ code: error.code }, 'input refused');
-            this.sendText(encodeError(error.code, error.message));
+            this.sendText(encodeError(error.code, error.message, message.ref));
           },
         );
         return;
@@ -485,17 +437,9 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
 
   private sendText(text: string): void {
     if (!this.writable()) return;
-    const wire = this.wire;
     // Corked too, so replies and control frames keep their order among this turn's frames.
-    if (wire !== null && wire.writableCorked === 0) this.cork(wire);
-    if (wire !== null && this.deferred !== undefined) this.writeDeferred(wire);
+    this.output?.prepare();
     this.ws.send(text);
-  }
-
-  /** Holds this turn's writes for one writev at the end of the turn (core's corkForTurn). */
-  private cork(wire: WireSocket): void {
-    this.backlogAtCork = wire.writableLength;
-    corkForTurn(wire);
   }
 
   /**
@@ -510,11 +454,11 @@ export class WsSession implements Session<PreparedFrame, JsonPresenceRun>, Defer
   ): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.member?.flushPresence();
-    this.flushDeferred();
+    this.output?.flushDeferred();
     if (lastFrame !== null) this.sendText(lastFrame);
     this.state = 'closing';
     this.reason ??= reason;
-    this.backlog = [];
+    this.framesWhileJoining = [];
     this.ctx.nameDeadlines.delete(this);
     this.ctx.heartbeat?.delete(this);
     try {

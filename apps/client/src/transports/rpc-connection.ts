@@ -8,10 +8,12 @@ import {
   type ChatConnection,
   type ChatEvent,
   type ConnectionHandlers,
+  type ConnectionOptions,
   JoinRefusedError,
   type Welcome,
 } from '../chat-connection.js';
 import { EventGate } from './event-gate.js';
+import { installRpcWebSocket, lastRpcSocketError } from './trust.js';
 
 const NAME_REFUSALS = new Set(['name_taken', 'name_invalid', 'name_reserved']);
 
@@ -25,12 +27,14 @@ export class RpcConnection implements ChatConnection {
   constructor(
     private readonly url: string,
     private readonly handlers: ConnectionHandlers,
+    private readonly options: ConnectionOptions = {},
   ) {
     this.#events = new EventGate(handlers.onEvent);
   }
 
   async join(name: string): Promise<Welcome> {
     try {
+      await installRpcWebSocket(this.options);
       this.#client = await connectChat(this.url, {
         name,
         onMessage: (message) => this.#events.emit(this.#toEvent(message)),
@@ -40,7 +44,8 @@ export class RpcConnection implements ChatConnection {
       const code = (err as { code?: unknown }).code;
       const message = err instanceof Error ? err.message : String(err);
       if (typeof code === 'string' && NAME_REFUSALS.has(code)) throw new JoinRefusedError(message);
-      throw new Error(`could not join at ${this.url}: ${message}`);
+      const cause = lastRpcSocketError();
+      throw new Error(`could not join at ${this.url}: ${message}${cause ? ` (${cause})` : ''}`);
     }
     this.#events.open();
     return { name: this.#client.name, users: this.#client.usersAtJoin };

@@ -1,13 +1,16 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import {
   type ChatConnection,
   type ChatEvent,
   type ConnectionHandlers,
+  type ConnectionOptions,
   JoinRefusedError,
   type Welcome,
 } from '../chat-connection.js';
 import { EventGate } from './event-gate.js';
 import { LineSplitter } from './line-splitter.js';
+import { withCa } from './trust.js';
 
 export const DEFAULT_TCP_PORT = 2323;
 /** How long `leave()` waits for the server to close after `/quit`. */
@@ -35,6 +38,7 @@ export class TcpConnection implements ChatConnection {
   constructor(
     private readonly url: string,
     private readonly handlers: ConnectionHandlers,
+    private readonly options: ConnectionOptions = {},
   ) {
     this.#events = new EventGate(handlers.onEvent);
   }
@@ -44,7 +48,11 @@ export class TcpConnection implements ChatConnection {
     const host = target.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
     const port = target.port === '' ? DEFAULT_TCP_PORT : Number(target.port);
     return new Promise<Welcome>((resolve, reject) => {
-      const socket = connect({ host, port });
+      // tls:// is the line dialect inside TLS (a server run with --tls-cert).
+      const secure = target.protocol === 'tls:';
+      const socket = secure
+        ? connectTls({ host, port, servername: host, ...withCa(this.options) })
+        : connect({ host, port });
       this.#socket = socket;
       const splitter = new LineSplitter();
       let settled = false;
@@ -63,7 +71,7 @@ export class TcpConnection implements ChatConnection {
       socket.on('error', (err) => {
         if (!settled) finish(new Error(`could not join at ${this.url}: ${err.message}`));
       });
-      socket.on('connect', () => {
+      socket.on(secure ? 'secureConnect' : 'connect', () => {
         socket.write(`/nick ${name}\n/users\n`);
       });
       socket.on('close', () => {

@@ -3,10 +3,12 @@ import {
   type ChatConnection,
   type ChatEvent,
   type ConnectionHandlers,
+  type ConnectionOptions,
   JoinRefusedError,
   type Welcome,
 } from '../chat-connection.js';
 import { EventGate } from './event-gate.js';
+import { withCa } from './trust.js';
 
 /** A server without the `welcome` frame (the original group_terminal) is joined after this. */
 const WELCOME_WAIT_MS = 500;
@@ -34,6 +36,7 @@ export class WsConnection implements ChatConnection {
   constructor(
     private readonly url: string,
     private readonly handlers: ConnectionHandlers,
+    private readonly options: ConnectionOptions = {},
   ) {
     this.#events = new EventGate(handlers.onEvent);
   }
@@ -41,7 +44,7 @@ export class WsConnection implements ChatConnection {
   join(name: string): Promise<Welcome> {
     this.#name = name;
     return new Promise<Welcome>((resolve, reject) => {
-      const socket = new WebSocket(this.url);
+      const socket = new WebSocket(this.url, withCa(this.options));
       this.#socket = socket;
       let settled = false;
       let welcomeTimer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@
  */
 export class DeadlineQueue<T> {
   private readonly items = new Map<T, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly delayMs: number,

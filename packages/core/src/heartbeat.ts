@@ -10,7 +10,7 @@ export interface Pingable {
  */
 export class Heartbeat<T extends Pingable> {
   private readonly members = new Set<T>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(readonly intervalMs: number) {
     this.timer = setInterval(this.tick, intervalMs);

@@ -1,0 +1,1 @@
+export { RedisEngine, type RedisEngineOptions, type RedisEngineStats } from './redis-engine.js';
