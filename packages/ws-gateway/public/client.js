@@ -212,6 +212,7 @@
     if (fromHistory) classes.push('msg-history');
     if (sender === state.name) classes.push('msg-mine');
     if (msg.agent) classes.push('msg-agent');
+    if (msg.action) classes.push('msg-action');
     const item = el('li', classes.join(' '));
     item.appendChild(avatar(sender));
     const body = el('div', 'msg-body');
@@ -229,7 +230,9 @@
     if (typeof msg.ts === 'number') time.dateTime = new Date(msg.ts).toISOString();
     meta.appendChild(time);
     body.appendChild(meta);
-    body.appendChild(el('div', 'msg-text', String(msg.content ?? '')));
+    // `/me waves` arrives with "action": true and reads as an action line.
+    const text = String(msg.content ?? '');
+    body.appendChild(el('div', 'msg-text', msg.action ? `* ${sender} ${text}` : text));
     item.appendChild(body);
     append(item);
   }
