@@ -12,6 +12,14 @@ describe('root README', () => {
     );
   });
 
+  it.each([
+    ['nginx', 'deploy/nginx.conf'],
+    ['caddyfile', 'deploy/Caddyfile'],
+  ])('shows the tested %s config exactly as %s holds it', (lang, file) => {
+    const config = readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`${lang}\n${config}\`\`\``);
+  });
+
   it('gives the two commands a new user runs', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm ci && npm test');

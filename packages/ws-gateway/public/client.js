@@ -1,14 +1,29 @@
 // chatgate browser client. Plain script, no build step. Every piece of text from the network
-// goes into the page through textContent (never parsed as HTML), so chat text cannot inject markup.
+// goes into the page through textContent or a DOM property (never parsed as HTML), so chat text
+// cannot inject markup. How the page behaves is described in docs/ and the package README.
 (() => {
-  /** Error codes that mean the last message was refused and can be edited and resent. */
+  /** Error codes that mean a message was refused and can be edited and resent. */
   const REFUSED_MESSAGE_CODES = new Set(['too_long', 'rate_limited']);
 
   const $ = (id) => document.getElementById(id);
   const WS_PATH = document.body.dataset.wsPath || '/ws';
-  const MAX_RENDERED = 500;
+  const TITLE = document.title;
+  /** Conversation kept on screen; notices have their own, smaller budget. */
+  const MAX_MESSAGES = 500;
+  const MAX_NOTICES = 200;
+  /** Names longer than this are refused by the server; say so before sending. */
+  const MAX_NAME_CHARS = 32;
+  /** Messages longer than this fold behind "Show more". */
+  const FOLD_CHARS = 600;
+  /** Messages from one sender within this gap share one header. */
+  const GROUP_GAP_MS = 5 * 60 * 1000;
+  /** After a rate_limited refusal, sending pauses this long (the bucket refills meanwhile). */
+  const COOLDOWN_MS = 3000;
+  /** Within this many pixels of the bottom the view counts as following new messages. */
+  const STICK_PX = 40;
   const BACKOFF_MIN_MS = 1000;
   const BACKOFF_MAX_MS = 30000;
+  const NAME_KEY = 'chatgate.name';
   const LEAVE_REASONS = {
     timeout: 'timed out',
     too_slow: 'connection too slow',
@@ -37,12 +52,47 @@
     countdown: null,
     bye: null,
     historyShown: false,
+    /** The view follows new content (the user has not scrolled up). */
+    stuck: true,
+    /**
+     * The page decided to go to the bottom (own send, the jump button); scroll events until the
+     * next frame's scroll are stale positions from before that, not the user scrolling away.
+     */
+    pinned: false,
+    /** The pane's scrollTop at the last scroll event (to tell up from down). */
+    lastScrollTop: 0,
+    /** Messages that arrived below the view while scrolled up. */
+    below: 0,
+    /** Pending work for the next animation frame. */
+    frame: 0,
+    usersDirty: false,
+    scrollDirty: false,
+    messageCount: 0,
+    noticeCount: 0,
+    /** The open run of join/leave/rename notices, while it is the last item. */
+    run: null,
+    /** The last message rendered, while it is the last item (for grouping). */
+    last: null,
+    lastDay: '',
+    /** Messages that arrived while the page was not being looked at. */
+    unread: 0,
+    unreadForMe: 0,
+    /** The window has focus (kept from focus/blur events). */
+    focused: document.hasFocus(),
+    /** Texts sent and not yet answered with an error, by the ref they were sent with. */
+    refs: new Map(),
+    nextRef: 1,
+    cooldownUntil: 0,
+    cooldownTimer: null,
+    rateNotice: null,
+    rateRefused: 0,
   };
 
   const els = {
     joinView: $('join-view'),
     joinForm: $('join-form'),
     nameInput: $('name-input'),
+    nameHint: $('name-hint'),
     joinButton: $('join-button'),
     joinError: $('join-error'),
     chatView: $('chat-view'),
@@ -51,14 +101,24 @@
     leave: $('leave-button'),
     pane: $('messages-pane'),
     messages: $('messages'),
+    jump: $('jump-button'),
+    announcer: $('announcer'),
+    sidebar: $('sidebar'),
+    usersToggle: $('users-toggle'),
+    usersToggleCount: $('users-toggle-count'),
+    usersClose: $('users-close'),
+    backdrop: $('drawer-backdrop'),
     users: $('users'),
     userCount: $('user-count'),
     sendForm: $('send-form'),
     input: $('message-input'),
+    sendButton: $('send-button'),
     target: $('target'),
     targetName: $('target-name'),
     targetClear: $('target-clear'),
+    favicon: $('favicon'),
   };
+  const FAVICON = els.favicon.href;
 
   // ---- helpers ----
 
@@ -74,6 +134,22 @@
     return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   }
 
+  function dayKey(ts) {
+    return new Date(ts).toDateString();
+  }
+
+  function dayLabel(ts) {
+    const key = dayKey(ts);
+    const today = new Date();
+    if (key === today.toDateString()) return 'Today';
+    const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    if (key === yesterday.toDateString()) return 'Yesterday';
+    const date = new Date(ts);
+    const options = { weekday: 'long', month: 'long', day: 'numeric' };
+    if (date.getFullYear() !== today.getFullYear()) options.year = 'numeric';
+    return date.toLocaleDateString([], options);
+  }
+
   function hue(name) {
     let h = 0;
     for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
@@ -87,74 +163,178 @@
     return node;
   }
 
-  function nearBottom() {
-    const pane = els.pane;
-    return pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
+  function charCount(text) {
+    return Array.from(text).length;
   }
 
-  function append(node) {
-    const stick = nearBottom();
+  function rememberName(name) {
+    try {
+      localStorage.setItem(NAME_KEY, name);
+    } catch {
+      // Storage can be off (private mode, policy); the page works without it.
+    }
+  }
+
+  function rememberedName() {
+    try {
+      return localStorage.getItem(NAME_KEY) || '';
+    } catch {
+      return '';
+    }
+  }
+
+  // ---- rendering budget: one redraw of the list and one scroll per animation frame ----
+
+  function schedule() {
+    if (!state.frame) state.frame = requestAnimationFrame(flushFrame);
+  }
+
+  function flushFrame() {
+    state.frame = 0;
+    if (state.usersDirty) {
+      state.usersDirty = false;
+      renderUsers();
+    }
+    if (state.scrollDirty) {
+      state.scrollDirty = false;
+      if (state.stuck) els.pane.scrollTop = els.pane.scrollHeight;
+    }
+    state.pinned = false;
+  }
+
+  function usersChanged() {
+    state.usersDirty = true;
+    schedule();
+  }
+
+  function followBottom() {
+    state.scrollDirty = true;
+    schedule();
+  }
+
+  function showBelow() {
+    if (state.below === 0) {
+      els.jump.hidden = true;
+      return;
+    }
+    els.jump.textContent = state.below === 1 ? '1 new message ↓' : `${state.below} new messages ↓`;
+    els.jump.hidden = false;
+  }
+
+  function stick() {
+    state.stuck = true;
+    state.pinned = true;
+    state.below = 0;
+    showBelow();
+    followBottom();
+  }
+
+  // ---- the message list ----
+
+  /** Removes the oldest items past the budgets; messages and notices are counted apart. */
+  function trim() {
+    while (state.messageCount > MAX_MESSAGES) {
+      els.messages.querySelector('.msg')?.remove();
+      state.messageCount--;
+    }
+    while (state.noticeCount > MAX_NOTICES) {
+      els.messages.querySelector('.notice')?.remove();
+      state.noticeCount--;
+    }
+    // A group that lost its first message shows its own header again.
+    els.messages.querySelector('.msg')?.classList.remove('msg-cont');
+  }
+
+  function append(node, isMessage) {
     els.messages.appendChild(node);
-    while (els.messages.childElementCount > MAX_RENDERED) els.messages.firstElementChild.remove();
-    if (stick) els.pane.scrollTop = els.pane.scrollHeight;
+    if (isMessage) state.messageCount++;
+    else state.noticeCount++;
+    state.run = null;
+    state.last = null;
+    if (state.messageCount > MAX_MESSAGES || state.noticeCount > MAX_NOTICES) trim();
+    if (state.stuck) followBottom();
   }
 
   function notice(text, kind) {
     const item = el('li', `notice${kind ? ` notice-${kind}` : ''}`);
     item.appendChild(el('span', 'notice-text', text));
     item.appendChild(el('time', 'notice-time', formatTime()));
-    append(item);
+    append(item, false);
     return item;
   }
 
-  /**
-   * True the first time an event is seen: replays after a reconnect are not shown twice. Keyed
-   * by seq and ts, because a restarted server numbers its events from 1 again.
-   */
-  function fresh(msg) {
-    if (typeof msg.seq !== 'number') return true;
-    const key = `${msg.seq}:${msg.ts}`;
-    if (state.seen.has(key)) return false;
-    state.seen.add(key);
-    if (state.seen.size > 4 * MAX_RENDERED) {
-      const oldest = state.seen.values().next().value;
-      state.seen.delete(oldest);
+  /** Errors are announced; join/leave notices are not (they come in storms). */
+  function errorNotice(text) {
+    announce(text);
+    return notice(text, 'error');
+  }
+
+  /** Screen readers hear messages and errors through one live region, not the whole list. */
+  function announce(text) {
+    const line = el('p', '', text.length > 300 ? `${text.slice(0, 300)}…` : text);
+    els.announcer.appendChild(line);
+    while (els.announcer.childElementCount > 3) els.announcer.firstElementChild.remove();
+  }
+
+  function listNames(names) {
+    if (names.length === 1) return names[0];
+    if (names.length <= 3) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return String(names.length);
+  }
+
+  function runText(run) {
+    const parts = [];
+    if (run.joined.length) parts.push(`${listNames(run.joined)} joined`);
+    if (run.left.length === 1) parts.push(run.leftText);
+    else if (run.left.length) parts.push(`${listNames(run.left)} left`);
+    if (run.renamed.length === 1) {
+      const [from, to] = run.renamed[0];
+      parts.push(`${from} is now known as ${to}`);
+    } else if (run.renamed.length) {
+      parts.push(`${run.renamed.length} renamed`);
     }
-    return true;
+    return parts.join(', ');
   }
 
-  // ---- status and views ----
-
-  function setStatus(kind, text) {
-    els.status.dataset.state = kind;
-    els.status.textContent = text;
-  }
-
-  function showJoin(error) {
-    els.chatView.hidden = true;
-    els.joinView.hidden = false;
-    els.joinButton.disabled = false;
-    els.joinButton.textContent = 'Join the room';
-    if (error) {
-      els.joinError.textContent = error;
-      els.joinError.hidden = false;
-    } else {
-      els.joinError.hidden = true;
-      els.joinError.textContent = '';
+  /** Joins, leaves and renames in a row share one line ("12 joined, 3 left"). */
+  function presence(update) {
+    let run = state.run;
+    if (!run) {
+      const item = el('li', 'notice notice-presence');
+      const text = el('span', 'notice-text');
+      item.appendChild(text);
+      item.appendChild(el('time', 'notice-time', formatTime()));
+      append(item, false);
+      run = { item, text, joined: [], left: [], leftText: '', renamed: [] };
+      state.run = run;
     }
-    els.nameInput.focus();
+    update(run);
+    run.text.textContent = runText(run);
+    const everyone = [
+      ...run.joined.map((n) => `${n} joined`),
+      ...run.left.map((n) => `${n} left`),
+      ...run.renamed.map(([from, to]) => `${from} → ${to}`),
+    ];
+    run.item.title =
+      everyone.length > 40 ? `${everyone.slice(0, 40).join('\n')}\n…` : everyone.join('\n');
+    if (state.stuck) followBottom();
   }
 
-  function showChat() {
-    els.joinView.hidden = true;
-    els.chatView.hidden = false;
-    els.input.focus();
+  function dateSeparator(ts) {
+    const key = dayKey(ts);
+    if (key === state.lastDay) return;
+    state.lastDay = key;
+    const item = el('li', 'notice notice-date');
+    const label = el('time', 'notice-text', dayLabel(ts));
+    label.dateTime = new Date(ts).toISOString().slice(0, 10);
+    item.appendChild(label);
+    append(item, false);
   }
 
   // ---- user list ----
 
   function renderUsers() {
-    els.users.replaceChildren();
+    const list = document.createDocumentFragment();
     const sorted = state.users.slice().sort((a, b) => a.localeCompare(b));
     for (const name of sorted) {
       const item = el('li', 'user');
@@ -171,20 +351,23 @@
         if (name === state.target) item.classList.add('selected');
       }
       item.appendChild(button);
-      els.users.appendChild(item);
+      list.appendChild(item);
     }
+    // One mutation for the whole list.
+    els.users.replaceChildren(list);
     els.userCount.textContent = String(state.users.length);
+    els.usersToggleCount.textContent = String(state.users.length);
   }
 
   function addUser(name) {
     if (!state.users.includes(name)) state.users.push(name);
-    renderUsers();
+    usersChanged();
   }
 
   function removeUser(name) {
     state.users = state.users.filter((n) => n !== name);
     if (state.target === name) setTarget(null);
-    renderUsers();
+    usersChanged();
   }
 
   function setTarget(name) {
@@ -198,48 +381,220 @@
       els.targetName.textContent = '';
       els.input.placeholder = 'Message everyone — type /help for commands';
     }
-    renderUsers();
+    usersChanged();
     els.input.focus();
+  }
+
+  // ---- drawer (narrow screens) ----
+
+  function setDrawer(open) {
+    els.chatView.classList.toggle('drawer-open', open);
+    els.usersToggle.setAttribute('aria-expanded', String(open));
+    els.backdrop.hidden = !open;
+    if (open) els.usersClose.focus();
+  }
+
+  // ---- attention: title, favicon ----
+
+  function attentive() {
+    return state.focused && document.visibilityState === 'visible';
+  }
+
+  function showUnread() {
+    if (state.unread === 0) {
+      document.title = TITLE;
+      els.favicon.href = FAVICON;
+      return;
+    }
+    const forMe = state.unreadForMe ? `, ${state.unreadForMe} for you` : '';
+    document.title = `(${state.unread}${forMe}) ${TITLE}`;
+    els.favicon.href = unreadFavicon(state.unreadForMe > 0 ? '#e03131' : '#f08c00');
+  }
+
+  function unreadFavicon(color) {
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">' +
+      '<rect width="64" height="64" rx="16" fill="#3b5bdb"/>' +
+      '<text x="32" y="42" font-family="sans-serif" font-size="28" font-weight="700" ' +
+      'fill="#fff" text-anchor="middle">cg</text>' +
+      `<circle cx="52" cy="12" r="12" fill="${color}"/></svg>`;
+    return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+  }
+
+  function seenAll() {
+    if (state.unread === 0) return;
+    state.unread = 0;
+    state.unreadForMe = 0;
+    showUnread();
   }
 
   // ---- messages ----
 
+  const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+
+  /** Text with http(s) links as anchors; everything else stays plain text nodes. */
+  function linkified(text) {
+    const out = document.createDocumentFragment();
+    let at = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      let link = match[0];
+      // Sentence punctuation after a link is not part of it; nor is an unopened ")".
+      link = link.replace(/[.,;:!?]+$/, '');
+      if (link.endsWith(')') && !link.includes('(')) link = link.slice(0, -1);
+      let url;
+      try {
+        url = new URL(link);
+      } catch {
+        continue;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+      out.append(text.slice(at, match.index));
+      const a = el('a', 'msg-link', link);
+      a.href = url.href;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      out.append(a);
+      at = match.index + link.length;
+    }
+    out.append(text.slice(at));
+    return out;
+  }
+
+  function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  }
+
+  function mentions(text, name) {
+    if (!name) return false;
+    const word = new RegExp(
+      `(^|[^\\p{L}\\p{N}_.-])@?${escapeRegExp(name)}(?![\\p{L}\\p{N}_-])`,
+      'iu',
+    );
+    return word.test(text);
+  }
+
   function renderMessage(msg, fromHistory) {
     const sender = String(msg.sender ?? '');
+    const content = String(msg.content ?? '');
     const isPrivate = typeof msg.to === 'string';
+    const mine = sender === state.name;
+    const ts = typeof msg.ts === 'number' ? msg.ts : Date.now();
+    const forMe = !mine && (isPrivate || mentions(content, state.name));
+    dateSeparator(ts);
+    const prev = state.last;
+    const grouped =
+      prev !== null &&
+      prev.sender === sender &&
+      prev.to === msg.to &&
+      prev.agent === Boolean(msg.agent) &&
+      prev.history === fromHistory &&
+      ts - prev.ts < GROUP_GAP_MS;
+
     const classes = ['msg'];
+    if (grouped) classes.push('msg-cont');
     if (isPrivate) classes.push('msg-private');
     if (fromHistory) classes.push('msg-history');
-    if (sender === state.name) classes.push('msg-mine');
+    if (mine) classes.push('msg-mine');
     if (msg.agent) classes.push('msg-agent');
+    if (forMe && !isPrivate) classes.push('msg-mention');
     if (msg.action) classes.push('msg-action');
     const item = el('li', classes.join(' '));
     item.appendChild(avatar(sender));
     const body = el('div', 'msg-body');
     const meta = el('div', 'msg-meta');
-    const who = el('button', 'msg-sender', sender);
-    who.type = 'button';
+    // Not a button: names in the conversation are not Tab stops; a click still picks them.
+    const who = el('span', 'msg-sender', sender);
     who.dataset.name = sender;
     meta.appendChild(who);
     if (msg.agent) meta.appendChild(el('span', 'tag', 'bot'));
     if (isPrivate) {
-      const other = sender === state.name ? msg.to : 'you';
+      const other = mine ? msg.to : 'you';
       meta.appendChild(el('span', 'tag tag-private', `private → ${other}`));
     }
-    const time = el('time', 'msg-time', formatTime(msg.ts));
-    if (typeof msg.ts === 'number') time.dateTime = new Date(msg.ts).toISOString();
+    const time = el('time', 'msg-time', formatTime(ts));
+    time.dateTime = new Date(ts).toISOString();
     meta.appendChild(time);
     body.appendChild(meta);
+    const text = el('div', 'msg-text');
     // `/me waves` arrives with "action": true and reads as an action line.
-    const text = String(msg.content ?? '');
-    body.appendChild(el('div', 'msg-text', msg.action ? `* ${sender} ${text}` : text));
+    text.appendChild(linkified(msg.action ? `* ${sender} ${content}` : content));
+    body.appendChild(text);
+    if (charCount(content) > FOLD_CHARS) {
+      text.classList.add('msg-folded');
+      const more = el('button', 'msg-more', 'Show more');
+      more.type = 'button';
+      more.setAttribute('aria-expanded', 'false');
+      body.appendChild(more);
+    }
     item.appendChild(body);
-    append(item);
+
+    // The user's own message brings the view back to the bottom.
+    if (mine && !fromHistory) {
+      state.stuck = true;
+      state.pinned = true;
+    }
+    append(item, true);
+    state.last = { sender, to: msg.to, agent: Boolean(msg.agent), history: fromHistory, ts };
+    if (fromHistory || mine) return;
+    announce(`${sender}${isPrivate ? ' (private)' : ''}: ${content}`);
+    if (!state.stuck) {
+      state.below++;
+      showBelow();
+    }
+    if (!attentive()) {
+      state.unread++;
+      if (forMe) state.unreadForMe++;
+      showUnread();
+    }
   }
 
   function leaveText(msg) {
     const why = LEAVE_REASONS[msg.reason];
     return why ? `${msg.name} left (${why})` : `${msg.name} left`;
+  }
+
+  // ---- refused messages ----
+
+  /** A refused text goes back into the box, after anything already there. */
+  function giveBack(text) {
+    const now = els.input.value;
+    els.input.value = now ? `${now}\n${text}` : text;
+    fitInput();
+  }
+
+  function coolingDown() {
+    return Date.now() < state.cooldownUntil;
+  }
+
+  /** One notice per burst, counting down until sending is allowed again. */
+  function rateLimited() {
+    state.rateRefused++;
+    if (!coolingDown() || !state.rateNotice) {
+      state.rateRefused = 1;
+      state.rateNotice = notice('', 'error');
+      announce('Sending too fast: refused messages were put back in the box.');
+    }
+    state.cooldownUntil = Date.now() + COOLDOWN_MS;
+    clearInterval(state.cooldownTimer);
+    const tick = () => {
+      const left = Math.ceil((state.cooldownUntil - Date.now()) / 1000);
+      const count =
+        state.rateRefused === 1 ? '1 message was' : `${state.rateRefused} messages were`;
+      const text = state.rateNotice.querySelector('.notice-text');
+      if (left > 0) {
+        text.textContent = `Sending too fast: ${count} not sent and put back in the box. You can send again in ${left} s.`;
+        els.sendButton.disabled = true;
+        els.sendButton.textContent = `${left} s`;
+        return;
+      }
+      text.textContent = `Sending too fast: ${count} not sent and put back in the box. You can send again now.`;
+      clearInterval(state.cooldownTimer);
+      state.cooldownTimer = null;
+      els.sendButton.disabled = false;
+      els.sendButton.textContent = 'Send';
+    };
+    tick();
+    state.cooldownTimer = setInterval(tick, 250);
   }
 
   function handle(msg) {
@@ -262,10 +617,11 @@
         const again = state.joinedOnce;
         state.joinedOnce = true;
         state.name = String(msg.name);
+        rememberName(state.name);
         els.myName.textContent = state.name;
         state.users = Array.isArray(msg.users) ? msg.users.map(String) : [];
         if (state.target && !state.users.includes(state.target)) setTarget(null);
-        renderUsers();
+        usersChanged();
         notice(again ? `Reconnected as ${state.name}` : `You joined as ${state.name}`, 'self');
         return;
       }
@@ -280,12 +636,15 @@
       case 'join':
         if (!fresh(msg)) return;
         addUser(String(msg.name));
-        notice(`${msg.name} joined`, 'join');
+        presence((run) => run.joined.push(String(msg.name)));
         return;
       case 'leave':
         if (!fresh(msg)) return;
         removeUser(String(msg.name));
-        notice(leaveText(msg), 'leave');
+        presence((run) => {
+          run.left.push(String(msg.name));
+          run.leftText = leaveText(msg);
+        });
         return;
       case 'rename': {
         if (!fresh(msg)) return;
@@ -294,11 +653,12 @@
         state.users = state.users.map((n) => (n === from ? to : n));
         if (from === state.name) {
           state.name = to;
+          rememberName(to);
           els.myName.textContent = to;
         }
         if (state.target === from) state.target = to;
-        renderUsers();
-        notice(`${from} is now known as ${to}`, 'rename');
+        usersChanged();
+        presence((run) => run.renamed.push([from, to]));
         return;
       }
       case 'users':
@@ -311,7 +671,9 @@
         );
         return;
       case 'help': {
-        const item = notice('Commands', 'info');
+        // Built whole before it is appended, so following the bottom sees its full height.
+        const item = el('li', 'notice notice-info');
+        const text = el('span', 'notice-text', 'Commands');
         const list = el('ul', 'help-list');
         for (const command of msg.commands || []) {
           const row = el('li');
@@ -319,27 +681,76 @@
           row.appendChild(el('span', '', ` — ${command.description}`));
           list.appendChild(row);
         }
-        item.querySelector('.notice-text').appendChild(list);
+        text.appendChild(list);
+        item.appendChild(text);
+        item.appendChild(el('time', 'notice-time', formatTime()));
+        append(item, false);
         return;
       }
       case 'history':
         notice(msg.messages?.length ? 'Recent messages' : 'No messages yet.', 'divider');
         for (const m of msg.messages || []) renderMessage(m, true);
         return;
-      case 'error':
-        notice(String(msg.message || 'Error'), 'error');
-        // A refused message is not lost: give it back to edit, unless something new was typed.
-        if (REFUSED_MESSAGE_CODES.has(msg.code) && state.lastSent && !els.input.value) {
-          els.input.value = state.lastSent;
-        }
+      case 'error': {
+        // A refused message is not lost: its text goes back into the box.
+        const text = state.refs.get(msg.ref);
+        state.refs.delete(msg.ref);
+        if (text !== undefined && REFUSED_MESSAGE_CODES.has(msg.code)) giveBack(text);
+        if (msg.code === 'rate_limited') rateLimited();
+        else errorNotice(String(msg.message || 'Error'));
         return;
+      }
       case 'bye':
         state.bye = msg.reason;
-        if (msg.reason !== 'quit') notice(String(msg.message || 'Disconnected'), 'error');
+        if (msg.reason !== 'quit') errorNotice(String(msg.message || 'Disconnected'));
         return;
       default:
         return; // Types this page does not know are ignored, as the protocol allows.
     }
+  }
+
+  /**
+   * True the first time an event is seen: replays after a reconnect are not shown twice. Keyed
+   * by seq and ts, because a restarted server numbers its events from 1 again.
+   */
+  function fresh(msg) {
+    if (typeof msg.seq !== 'number') return true;
+    const key = `${msg.seq}:${msg.ts}`;
+    if (state.seen.has(key)) return false;
+    state.seen.add(key);
+    if (state.seen.size > 4 * MAX_MESSAGES) {
+      const oldest = state.seen.values().next().value;
+      state.seen.delete(oldest);
+    }
+    return true;
+  }
+
+  // ---- status and views ----
+
+  function setStatus(kind, text) {
+    els.status.dataset.state = kind;
+    els.status.textContent = text;
+  }
+
+  function showJoin(error) {
+    els.chatView.hidden = true;
+    els.joinView.hidden = false;
+    els.joinButton.disabled = false;
+    els.joinButton.textContent = 'Join the room';
+    showJoinError(error);
+    els.nameInput.focus();
+  }
+
+  function showJoinError(error) {
+    els.joinError.textContent = error || '';
+    els.joinError.hidden = !error;
+  }
+
+  function showChat() {
+    els.joinView.hidden = true;
+    els.chatView.hidden = false;
+    els.input.focus();
+    stick();
   }
 
   // ---- connection ----
@@ -384,6 +795,8 @@
   function closed(event) {
     const wasConnected = state.connected;
     state.connected = false;
+    // Texts sent and never answered may be lost with the socket; nothing more will refer to them.
+    state.refs.clear();
     if (!state.wanted) return;
     if (state.bye === 'quit') {
       state.wanted = false;
@@ -394,7 +807,7 @@
       giveUp(event.reason ? `Could not join: ${event.reason}` : 'Could not reach the server.');
       return;
     }
-    if (wasConnected) notice('Disconnected.', 'error');
+    if (wasConnected) errorNotice('Disconnected.');
     scheduleRetry();
   }
 
@@ -435,7 +848,7 @@
   /** Name refused. On a reconnect our old session may still hold the name: keep retrying. */
   function refused(message) {
     if (state.joinedOnce && state.wanted) {
-      notice(`${message} — retrying`, 'error');
+      errorNotice(`${message} — retrying`);
       return; // the server closes; closed() schedules the retry
     }
     giveUp(message);
@@ -443,11 +856,29 @@
 
   // ---- UI events ----
 
+  /** The name field says what is wrong as you type, instead of cutting the name short. */
+  function checkName() {
+    const count = charCount(els.nameInput.value.trim());
+    const tooLong = count > MAX_NAME_CHARS;
+    els.nameHint.classList.toggle('field-hint-error', tooLong);
+    els.nameInput.setAttribute('aria-invalid', String(tooLong));
+    els.nameHint.textContent = tooLong
+      ? `That name is ${count} characters; names can be at most ${MAX_NAME_CHARS}.`
+      : `Letters, digits, _ - . — up to ${MAX_NAME_CHARS} characters.`;
+    return !tooLong;
+  }
+
+  els.nameInput.addEventListener('input', checkName);
+
   els.joinForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const name = els.nameInput.value.trim();
     if (!name) {
       showJoin('Please choose a name.');
+      return;
+    }
+    if (!checkName()) {
+      showJoin(els.nameHint.textContent);
       return;
     }
     state.name = name;
@@ -457,40 +888,127 @@
     state.users = [];
     state.seen.clear();
     state.target = null;
+    state.messageCount = 0;
+    state.noticeCount = 0;
+    state.run = null;
+    state.last = null;
+    state.lastDay = '';
     els.messages.replaceChildren();
-    els.joinError.hidden = true;
+    showJoinError('');
     els.joinButton.disabled = true;
     els.joinButton.textContent = 'Joining…';
     connect();
   });
 
+  /** Grows the box with its lines (no layout read), up to a few. */
+  function fitInput() {
+    const lines = els.input.value.split('\n').length;
+    els.input.rows = Math.min(6, Math.max(1, lines));
+  }
+
   els.sendForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    const content = els.input.value;
-    if (!content.trim()) return;
+    if (coolingDown()) return;
+    // Each line is one message: the server keeps messages on one line.
+    const lines = els.input.value.split('\n').filter((line) => line.trim());
+    if (lines.length === 0) return;
     const ws = state.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || !state.connected) {
-      notice('Not connected — your message was not sent.', 'error');
+      errorNotice('Not connected — your message was not sent.');
       return;
     }
-    const message = { type: 'chat_message', content };
-    // Commands (`/users`, `@bob hi`) stay commands while a private target is selected.
-    if (state.target && !/^\s*[/@]/.test(content)) message.to = state.target;
-    ws.send(JSON.stringify(message));
-    state.lastSent = content;
+    for (const content of lines) {
+      const ref = state.nextRef++;
+      const message = { type: 'chat_message', content, ref };
+      // Commands (`/users`, `@bob hi`) stay commands while a private target is selected.
+      if (state.target && !/^\s*[/@]/.test(content)) message.to = state.target;
+      ws.send(JSON.stringify(message));
+      state.refs.set(ref, content);
+      // Only the latest answers can still be refused; older ones were answered or lost.
+      if (state.refs.size > 1000) state.refs.delete(state.refs.keys().next().value);
+    }
     els.input.value = '';
+    fitInput();
+    stick();
   });
-
-  function pickName(event) {
-    const button = event.target.closest('button[data-name]');
-    if (button && !button.disabled) setTarget(button.dataset.name);
-  }
-  els.users.addEventListener('click', pickName);
-  els.messages.addEventListener('click', pickName);
-  els.targetClear.addEventListener('click', () => setTarget(null));
 
   els.input.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && state.target) setTarget(null);
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      els.sendForm.requestSubmit();
+    }
+  });
+  els.input.addEventListener('input', fitInput);
+
+  function pickName(event) {
+    const picked = event.target.closest('[data-name]');
+    if (!picked || picked.disabled) return;
+    setTarget(picked.dataset.name);
+    setDrawer(false);
+  }
+  els.users.addEventListener('click', pickName);
+  els.messages.addEventListener('click', (event) => {
+    const more = event.target.closest('.msg-more');
+    if (more) {
+      const text = more.previousElementSibling;
+      const open = text.classList.toggle('msg-folded') === false;
+      more.textContent = open ? 'Show less' : 'Show more';
+      more.setAttribute('aria-expanded', String(open));
+      return;
+    }
+    pickName(event);
+  });
+  els.targetClear.addEventListener('click', () => setTarget(null));
+
+  els.pane.addEventListener('scroll', () => {
+    const pane = els.pane;
+    const top = pane.scrollTop;
+    const movedUp = top < state.lastScrollTop - 1;
+    state.lastScrollTop = top;
+    if (state.pinned) return;
+    const atBottom = pane.scrollHeight - top - pane.clientHeight < STICK_PX;
+    // Only moving up lets go of the bottom: content added after our own scroll (its event comes
+    // a frame later) must not read as the user scrolling away.
+    state.stuck = movedUp ? atBottom : state.stuck || atBottom;
+    if (state.stuck && state.below > 0) {
+      state.below = 0;
+      showBelow();
+    }
+  });
+  // A resized pane (window, phone keyboard) keeps showing the newest messages.
+  new ResizeObserver(() => {
+    if (state.stuck) followBottom();
+  }).observe(els.pane);
+  els.jump.addEventListener('click', () => {
+    stick();
+    els.input.focus();
+  });
+
+  els.usersToggle.addEventListener('click', () => {
+    setDrawer(!els.chatView.classList.contains('drawer-open'));
+  });
+  els.usersClose.addEventListener('click', () => {
+    setDrawer(false);
+    els.usersToggle.focus();
+  });
+  els.backdrop.addEventListener('click', () => setDrawer(false));
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && els.chatView.classList.contains('drawer-open')) {
+      setDrawer(false);
+      els.usersToggle.focus();
+    }
+  });
+
+  window.addEventListener('focus', () => {
+    state.focused = true;
+    if (attentive()) seenAll();
+  });
+  window.addEventListener('blur', () => {
+    state.focused = false;
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (attentive()) seenAll();
   });
 
   els.leave.addEventListener('click', () => {
@@ -506,4 +1024,8 @@
     setStatus('offline', 'Offline');
     showJoin();
   });
+
+  els.nameInput.value = rememberedName();
+  checkName();
+  els.nameInput.focus();
 })();

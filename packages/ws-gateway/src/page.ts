@@ -27,8 +27,8 @@ function readPublic(name: string): string {
 }
 
 /**
- * Serves the browser client: `GET /` (HTML, told the WebSocket path) and its script and
- * stylesheet. Files are read once, at registration; nothing is built at serve time.
+ * Serves the browser client: `GET /` (HTML, told the WebSocket path) and its script,
+ * stylesheet and icon. Files are read once, at registration; nothing is built at serve time.
  */
 export function registerPage(fastify: FastifyInstance, wsPath: string): void {
   const assets = `${fastify.prefix}${ASSET_DIR}`;
@@ -39,6 +39,7 @@ export function registerPage(fastify: FastifyInstance, wsPath: string): void {
     ['/', 'text/html; charset=utf-8', html],
     [`${ASSET_DIR}/client.js`, 'text/javascript; charset=utf-8', readPublic('client.js')],
     [`${ASSET_DIR}/style.css`, 'text/css; charset=utf-8', readPublic('style.css')],
+    [`${ASSET_DIR}/favicon.svg`, 'image/svg+xml', readPublic('favicon.svg')],
   ];
   for (const [url, type, body] of files) {
     fastify.get(url, (_request, reply) => {

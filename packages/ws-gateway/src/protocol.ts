@@ -9,7 +9,7 @@ import { CHAT_ERROR_CODES } from '@chatgate/core';
 /** What one client frame means. `kind` is ours; `type` on the wire is the client's. */
 export type ClientMessage =
   | { kind: 'connect'; username: string | undefined }
-  | { kind: 'chat'; content: string; to: string | undefined }
+  | { kind: 'chat'; content: string; to: string | undefined; ref: MessageRef | undefined }
   /** A well-formed object of a type we do not know: ignored, like the group_terminal client does. */
   | { kind: 'unknown'; type: string }
   /** Not JSON, not an object, or a known type with bad fields: answered with an error frame. */
@@ -18,6 +18,15 @@ export type ClientMessage =
   | { kind: 'binary' }
   /** Larger than the gateway's payload limit. */
   | { kind: 'too_large'; bytes: number };
+
+/**
+ * A client's own label for a chat_message, echoed in the `error` frame that refuses it, so a
+ * client knows exactly which text was refused (the page puts those texts back in its box).
+ */
+export type MessageRef = string | number;
+
+/** Longest string `ref` accepted; a ref labels a message, it does not carry data. */
+export const MAX_REF_CHARS = 64;
 
 /** Error codes that only this protocol produces (the rest are core's ChatErrorCode). */
 export const PROTOCOL_ERROR_CODES = {
@@ -58,6 +67,11 @@ function toText(data: Data): string {
   return data.toString('utf8');
 }
 
+function isMessageRef(value: unknown): value is MessageRef {
+  if (typeof value === 'number') return Number.isFinite(value);
+  return typeof value === 'string' && value.length <= MAX_REF_CHARS;
+}
+
 const invalidMessage = (message: string): ClientMessage => ({
   kind: 'invalid',
   code: 'invalid_message',
@@ -93,12 +107,22 @@ export function decodeClientMessage(data: Data, isBinary: boolean, maxBytes = 0)
       return { kind: 'connect', username: typeof username === 'string' ? username : undefined };
     }
     case 'chat_message': {
-      const { content, to } = message;
+      const { content, to, ref } = message;
       if (typeof content !== 'string') return invalidMessage('"content" must be a string.');
       if (to !== undefined && to !== null && typeof to !== 'string') {
         return invalidMessage('"to" must be a string.');
       }
-      return { kind: 'chat', content, to: typeof to === 'string' ? to : undefined };
+      if (ref !== undefined && ref !== null && !isMessageRef(ref)) {
+        return invalidMessage(
+          `"ref" must be a finite number or a string of at most ${MAX_REF_CHARS} characters.`,
+        );
+      }
+      return {
+        kind: 'chat',
+        content,
+        to: typeof to === 'string' ? to : undefined,
+        ref: isMessageRef(ref) ? ref : undefined,
+      };
     }
     default:
       return { kind: 'unknown', type };
@@ -171,8 +195,11 @@ export function encodeWelcome(name: string, users: readonly string[], seq: numbe
   return JSON.stringify({ type: 'welcome', name, users, seq });
 }
 
-export function encodeError(code: WireErrorCode, message: string): string {
-  return JSON.stringify({ type: 'error', code, message });
+/** An error frame; `ref` is the refused chat_message's own ref, when it had one. */
+export function encodeError(code: WireErrorCode, message: string, ref?: MessageRef): string {
+  return JSON.stringify(
+    ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref },
+  );
 }
 
 /** Sent before the server closes a joined connection, saying why. */

@@ -387,7 +387,7 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
             const error = toChatError(err);
             if (error.code === 'internal') this.log.error({ err }, 'input failed');
             else this.log.debug({ code: error.code }, 'input refused');
-            this.sendText(encodeError(error.code, error.message));
+            this.sendText(encodeError(error.code, error.message, message.ref));
           },
         );
         return;

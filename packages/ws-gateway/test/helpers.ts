@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Room, type RoomLimits } from '@chatgate/core';
+import { InProcessEngine, Room, type RoomLimits } from '@chatgate/core';
 import { ConnectionGate, type ConnectionGateOptions } from '@chatgate/core/transport';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -81,11 +81,18 @@ export interface GatewaySetup {
   prefix?: string;
   /** Listen on this port instead of an ephemeral one (only to restart a server in place). */
   port?: number;
+  /** The room's and its engine's clock (event timestamps), e.g. to date messages in the past. */
+  now?: () => number;
 }
 
 /** A real Fastify server with the gateway on 127.0.0.1, port 0; closed after the test. */
 export async function startGateway(setup: GatewaySetup = {}): Promise<Gateway> {
-  const room = new Room({ limits: setup.limits ?? {} });
+  const room = new Room({
+    limits: setup.limits ?? {},
+    ...(setup.now === undefined
+      ? {}
+      : { now: setup.now, engine: new InProcessEngine({ now: setup.now }) }),
+  });
   const gate = new ObservedGate(setup.gate ?? {});
   const app = Fastify({ logger: false });
   onTestFinished(async () => {

@@ -343,6 +343,29 @@ describe('commands in content', () => {
     expect(((await alice.next('chat_message')).content as string).length).toBe(4000);
   });
 
+  it("an error answering a chat_message carries that message's ref", async () => {
+    const gw = await startGateway();
+    const alice = await joinAs(gw, 'alice');
+    const bob = await joinAs(gw, 'bob');
+    alice.send({ type: 'chat_message', content: 'x'.repeat(4001), ref: 41 });
+    alice.send({ type: 'chat_message', content: 'to nobody', to: 'ghost', ref: 'q-42' });
+    alice.send({ type: 'chat_message', content: 'bad ref', ref: { nested: true } });
+    // The malformed one is refused at decoding, before the others are answered.
+    const errors = [
+      await alice.next('error'),
+      await alice.next('error'),
+      await alice.next('error'),
+    ];
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'too_long', ref: 41 }));
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'no_such_member', ref: 'q-42' }));
+    const invalid = errors.find((e) => e.code === 'invalid_message');
+    expect(invalid).toBeDefined();
+    expect(invalid).not.toHaveProperty('ref');
+    // Nobody else is affected: bob still gets the next message.
+    alice.send({ type: 'chat_message', content: 'still here', ref: 43 });
+    expect((await bob.next('chat_message')).content).toBe('still here');
+  });
+
   it('a private message to nobody is an error', async () => {
     const gw = await startGateway();
     const alice = await joinAs(gw, 'alice');

@@ -43,12 +43,29 @@ describe('decodeClientMessage', () => {
   it('decodes chat_message, public and private', () => {
     expect(
       decodeClientMessage(Buffer.from('{"type":"chat_message","content":"x"}'), false),
-    ).toEqual({ kind: 'chat', content: 'x', to: undefined });
+    ).toEqual({ kind: 'chat', content: 'x', to: undefined, ref: undefined });
     expect(decodeClientMessage('{"type":"chat_message","content":"x","to":"bob"}', false)).toEqual({
       kind: 'chat',
       content: 'x',
       to: 'bob',
+      ref: undefined,
     });
+  });
+
+  it('keeps a chat_message ref (number or short string) to label its error', () => {
+    expect(decodeClientMessage('{"type":"chat_message","content":"x","ref":7}', false)).toEqual({
+      kind: 'chat',
+      content: 'x',
+      to: undefined,
+      ref: 7,
+    });
+    const ref = 'r'.repeat(64);
+    expect(
+      decodeClientMessage(`{"type":"chat_message","content":"x","ref":"${ref}"}`, false),
+    ).toMatchObject({ kind: 'chat', ref });
+    expect(
+      decodeClientMessage('{"type":"chat_message","content":"x","ref":null}', false),
+    ).toMatchObject({ kind: 'chat', ref: undefined });
   });
 
   it('accepts fragmented (Buffer[]) and ArrayBuffer payloads', () => {
@@ -59,6 +76,7 @@ describe('decodeClientMessage', () => {
       kind: 'chat',
       content: 'é',
       to: undefined,
+      ref: undefined,
     });
     const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
     expect(decodeClientMessage(arrayBuffer, false)).toMatchObject({ kind: 'chat', content: 'é' });
@@ -76,6 +94,10 @@ describe('decodeClientMessage', () => {
     ['{"type":"chat_message"}', 'invalid_message'],
     ['{"type":"chat_message","content":["x"]}', 'invalid_message'],
     ['{"type":"chat_message","content":"x","to":{}}', 'invalid_message'],
+    ['{"type":"chat_message","content":"x","ref":{}}', 'invalid_message'],
+    ['{"type":"chat_message","content":"x","ref":true}', 'invalid_message'],
+    [`{"type":"chat_message","content":"x","ref":"${'r'.repeat(65)}"}`, 'invalid_message'],
+    ['{"type":"chat_message","content":"x","ref":1e999}', 'invalid_message'],
   ])('%s is invalid (%s)', (text, code) => {
     expect(decodeClientMessage(text, false)).toMatchObject({ kind: 'invalid', code });
   });
@@ -180,6 +202,9 @@ describe('handshake and reply frames', () => {
     );
     expect(encodeError('rate_limited', 'slow down')).toBe(
       '{"type":"error","code":"rate_limited","message":"slow down"}',
+    );
+    expect(encodeError('too_long', 'shorter', 'm1')).toBe(
+      '{"type":"error","code":"too_long","message":"shorter","ref":"m1"}',
     );
     expect(encodeReply({ kind: 'users', names: ['a', 'b'] })).toBe(
       '{"type":"users","users":["a","b"]}',
