@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LIMITS } from '@chatgate/core';
+import { DEFAULT_LEASE_MS, DEFAULT_LIMITS } from '@chatgate/core';
 import { DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
 import { RPC_DEFAULTS } from '@chatgate/rpc-gateway';
 
@@ -36,9 +37,24 @@ export interface Config {
   proxyProtocol: boolean;
   /** Bind address of the admin listener (`ports.admin`). */
   adminHost: string;
+  /** Redis URL: this process is one node of many sharing the room. Null: in-process engine. */
+  redis: string | null;
+  /** This node's id among the nodes on one Redis; unique per process. */
+  nodeId: string;
+  /** A dead node's members leave everywhere within this many milliseconds. */
+  leaseMs: number;
 }
 
-type Kind = 'port' | 'int' | 'string' | 'level' | 'file' | 'origins' | 'addresses' | 'switch';
+type Kind =
+  | 'port'
+  | 'int'
+  | 'string'
+  | 'optional'
+  | 'level'
+  | 'file'
+  | 'origins'
+  | 'addresses'
+  | 'switch';
 
 /** Where a setting lands in Config: a top-level field or one listener's port. */
 type Key = Exclude<keyof Config, 'ports'> | `ports.${keyof Config['ports']}`;
@@ -200,6 +216,12 @@ export const OPTIONS: Option[] = [
   ),
   opt('admin-port', 'port', 'off', 'ports.admin', PORT_HELP.admin),
   opt('admin-host', 'string', '127.0.0.1', 'adminHost', 'bind address of --admin-port'),
+  {
+    ...opt('redis', 'optional', '', 'redis', 'Redis URL: share the room with other nodes on it'),
+    env: 'CHATGATE_REDIS_URL',
+  },
+  opt('node-id', 'optional', '', 'nodeId', 'this node among nodes on one Redis (hostname-pid)'),
+  opt('lease-ms', 'int', DEFAULT_LEASE_MS, 'leaseMs', "a dead node's members leave within this"),
 ];
 
 function assign(config: Config, key: Key, value: unknown): void {
@@ -219,6 +241,8 @@ function parseValue(option: Option, raw: string, source: string): unknown {
     case 'string':
       if (raw.length === 0) throw new ConfigError(`${source} must not be empty`);
       return raw;
+    case 'optional':
+      return raw.length === 0 ? null : raw;
     case 'level':
       if (!LEVELS.includes(raw)) {
         throw new ConfigError(`${source} must be one of ${LEVELS.join(', ')} (got '${raw}')`);
@@ -351,6 +375,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (admin !== null && admin !== 0 && (admin === config.ports.http || admin === config.ports.gt)) {
     throw new ConfigError(`--admin-port ${admin} must differ from --http-port and --gt-port`);
   }
+  if (config.redis !== null && !/^rediss?:\/\//.test(config.redis)) {
+    throw new ConfigError(`--redis must be a redis:// or rediss:// URL (got '${config.redis}')`);
+  }
+  if (config.leaseMs < 300) throw new ConfigError('--lease-ms must be at least 300');
+  (config as { nodeId: string | null }).nodeId ??= `${hostname()}-${process.pid}`;
   return config;
 }
 
@@ -366,6 +395,7 @@ const ARGUMENT: Record<Kind, string> = {
   port: ' PORT|off',
   int: ' N',
   string: ' VALUE',
+  optional: ' VALUE',
   level: ' LEVEL',
   file: ' PATH',
   origins: ' LIST',

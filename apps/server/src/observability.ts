@@ -3,7 +3,7 @@ import type { ConnectionGate } from '@chatgate/core/transport';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { version } from './version.js';
 
 /** Root logger: JSON lines on stdout, pretty when stdout is a terminal. */
@@ -124,15 +124,63 @@ function monotonic(registry: Registry, name: string, help: string, read: () => n
   });
 }
 
-/** /healthz (alive), /readyz (503 while draining) and, given a registry, /metrics. */
+/** What a multi-node engine reports; read at scrape time. */
+export interface EngineMetricsSource {
+  readonly status: 'ready' | 'unavailable';
+  readonly stats: { reconnects: number; recoveredGaps: number; recoveredEvents: number };
+  onPublished: ((seconds: number) => void) | undefined;
+}
+
+/** Engine publish latency, Redis reconnects and recovered gaps (with `--redis`). */
+export function registerEngineMetrics(registry: Registry, engine: EngineMetricsSource): void {
+  const latency = new Histogram({
+    name: 'chatgate_engine_publish_seconds',
+    help: 'Time from handing an event to the engine until Redis ordered it',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  engine.onPublished = (seconds) => latency.observe(seconds);
+  monotonic(
+    registry,
+    'chatgate_redis_reconnects_total',
+    'Connections to Redis re-established after a loss',
+    () => engine.stats.reconnects,
+  );
+  monotonic(
+    registry,
+    'chatgate_engine_recovered_gaps_total',
+    'Gaps in seq (lost notifications) filled from the room log',
+    () => engine.stats.recoveredGaps,
+  );
+  monotonic(
+    registry,
+    'chatgate_engine_recovered_events_total',
+    'Events read from the room log to fill gaps or catch up after a reconnect',
+    () => engine.stats.recoveredEvents,
+  );
+  new Gauge({
+    name: 'chatgate_engine_up',
+    help: '1 while the engine (Redis) is reachable, else 0',
+    registers: [registry],
+    collect() {
+      this.set(engine.status === 'ready' ? 1 : 0);
+    },
+  });
+}
+
+/**
+ * /healthz (alive), /readyz (503 while draining or while the engine, Redis, is unreachable)
+ * and, given a registry, /metrics.
+ */
 export function registerOpsRoutes(
   app: FastifyInstance,
-  isDraining: () => boolean,
+  readiness: () => 'draining' | 'unavailable' | 'ready',
   registry: Registry | null,
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    if (isDraining()) return reply.code(503).send({ status: 'draining' });
+    const status = readiness();
+    if (status !== 'ready') return reply.code(503).send({ status });
     return { status: 'ready' };
   });
   if (registry !== null) {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type Logger, Room } from '@chatgate/core';
 import { ConnectionGate } from '@chatgate/core/transport';
+import { RedisEngine } from '@chatgate/engine-redis';
 import { rpcGateway } from '@chatgate/rpc-gateway';
 import { createTcpListener, type TcpListener } from '@chatgate/tcp-gateway';
 import { wsGateway } from '@chatgate/ws-gateway';
@@ -9,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger as PinoLogger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
-import { createMetrics, registerOpsRoutes } from './observability.js';
+import { createMetrics, registerEngineMetrics, registerOpsRoutes } from './observability.js';
 import { createOriginCheck } from './origin-check.js';
 import { loadTls, type TlsMaterial } from './tls.js';
 
@@ -31,6 +32,8 @@ const TCP_DIALECTS = ['line', 'at', 'peer'] as const;
  */
 export class Chatgate {
   readonly room: Room;
+  /** The Redis engine when `--redis` is set; the room then shares its state with other nodes. */
+  readonly engine: RedisEngine | undefined;
   readonly gate: ConnectionGate;
   readonly metrics: Registry;
   private readonly apps: Array<{ name: ListenerName; app: FastifyInstance }> = [];
@@ -45,8 +48,19 @@ export class Chatgate {
     readonly config: Config,
     readonly log: PinoLogger,
   ) {
+    this.engine =
+      config.redis === null
+        ? undefined
+        : new RedisEngine({
+            url: config.redis,
+            nodeId: config.nodeId,
+            leaseMs: config.leaseMs,
+            historySize: config.historySize,
+            logger: log.child({ component: 'engine' }) as unknown as Logger,
+          });
     this.room = new Room({
       name: config.room,
+      ...(this.engine === undefined ? {} : { engine: this.engine }),
       logger: log as unknown as Logger,
       limits: {
         rateBurst: config.rateBurst,
@@ -65,10 +79,17 @@ export class Chatgate {
       ...this.gate.refused,
       ...this.refusals,
     }));
+    if (this.engine !== undefined) registerEngineMetrics(this.metrics, this.engine);
   }
 
   get isDraining(): boolean {
     return this.draining;
+  }
+
+  /** What /readyz says: draining, the engine (Redis) unreachable, or ready. */
+  readiness(): 'draining' | 'unavailable' | 'ready' {
+    if (this.draining) return 'draining';
+    return this.room.available ? 'ready' : 'unavailable';
   }
 
   /** Binds every listener that is on. Throws TlsError or ListenError (one line each). */
@@ -132,6 +153,8 @@ export class Chatgate {
     for (const { name, app } of this.apps) if (name !== 'admin') app.server.close();
     await Promise.all(this.tcp.map(({ listener }) => listener.close()));
     await this.room.close('shutdown');
+    // After the room published its members' leaves: give this node's lease up at once.
+    await this.engine?.close();
     const handlersDone = await Promise.race([
       this.room.handlersIdle().then(() => true),
       new Promise<false>((resolve) =>
@@ -216,7 +239,8 @@ export class Chatgate {
       batchCors: this.config.rpcBatchCors,
     });
     // Without --admin-port the main HTTP port keeps /metrics, and both keep the probes.
-    if (withOps) registerOpsRoutes(app, () => this.draining, name === 'http' ? this.metrics : null);
+    if (withOps)
+      registerOpsRoutes(app, () => this.readiness(), name === 'http' ? this.metrics : null);
     return app;
   }
 
@@ -227,7 +251,7 @@ export class Chatgate {
       logController: new LogController({ disableRequestLogging: true }),
       forceCloseConnections: 'idle',
     });
-    registerOpsRoutes(app, () => this.draining, this.metrics);
+    registerOpsRoutes(app, () => this.readiness(), this.metrics);
     return app;
   }
 }

@@ -9,7 +9,7 @@ describe('ops routes', () => {
     let draining = false;
     const app = Fastify();
     onTestFinished(() => app.close());
-    registerOpsRoutes(app, () => draining, null);
+    registerOpsRoutes(app, () => (draining ? 'draining' : 'ready'), null);
     expect((await app.inject('/readyz')).statusCode).toBe(200);
     draining = true;
     const ready = await app.inject('/readyz');
@@ -24,7 +24,7 @@ describe('ops routes', () => {
     const gate = new ConnectionGate();
     const app = Fastify();
     onTestFinished(() => app.close());
-    registerOpsRoutes(app, () => false, createMetrics(room, gate));
+    registerOpsRoutes(app, () => 'ready', createMetrics(room, gate));
     await expect(room.post('too long')).rejects.toMatchObject({ code: 'too_long' });
     room.addHandler(() => new Promise(() => {}));
     await room.post('hi', { agent: false });

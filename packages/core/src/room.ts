@@ -1,5 +1,5 @@
 import type { PlainTextPolicy } from './commands.js';
-import type { Engine } from './engine.js';
+import type { Engine, RoomSnapshot } from './engine.js';
 import { InProcessEngine } from './engine-local.js';
 import { ChatError, type DisconnectReason, toChatError } from './errors.js';
 import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './events.js';
@@ -8,7 +8,7 @@ import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
 import { type Logger, lazyChild, noopLogger } from './log.js';
 import { Member, type MemberRoom } from './member.js';
-import { autoName, foldName, normalizeName } from './names.js';
+import { autoName, foldName, nameSkeleton, normalizeName } from './names.js';
 import type { Dialect, Session } from './session.js';
 import { prepareMessageText, sanitizeText } from './text.js';
 
@@ -20,6 +20,11 @@ export interface RoomOptions {
   logger?: Logger;
   /** Clock for rate limiting; injectable for tests. */
   now?: () => number;
+  /**
+   * How long `join` waits for the room's first snapshot from the engine before it fails with
+   * `unavailable`. Default 5 s.
+   */
+  readyTimeoutMs?: number;
 }
 
 export interface JoinOptions {
@@ -52,9 +57,12 @@ interface MemberRecord {
   id: MemberId;
   name: string;
   folded: string;
+  /** What the name looks like (`nameSkeleton`): no two members share one. */
+  skeleton: string;
 }
 
 const MAX_AUTO_NAME_TRIES = 1000;
+const DEFAULT_READY_TIMEOUT_MS = 5000;
 /** Process-wide, so rooms sharing an engine in one process never mint the same id. */
 let memberCounter = 0;
 
@@ -71,10 +79,11 @@ export class Room implements MemberRoom {
   private readonly now: () => number;
   private readonly records = new Map<MemberId, MemberRecord>();
   private readonly byFolded = new Map<string, MemberRecord>();
+  private readonly bySkeleton = new Map<string, MemberRecord>();
   private readonly locals = new Map<MemberId, Member>();
   /** Local joined members grouped by dialect, so each event is encoded once per dialect. */
   private readonly groups = new Map<Dialect, Set<Member>>();
-  private readonly ring: HistoryRing;
+  private ring: HistoryRing;
   private readonly handlers: HandlerQueue;
   private readonly unsubscribe: () => void;
   private autoCounter = 0;
@@ -82,6 +91,12 @@ export class Room implements MemberRoom {
   /** Events delivered while one is being applied wait here, so order holds under re-entry. */
   private readonly pending: RoomEvent[] = [];
   private applying = false;
+  private synced = false;
+  private readonly readyTimeoutMs: number;
+  private readonly readyWait: { promise: Promise<void>; resolve: () => void };
+  /** Leaves the engine refused while unavailable; published again once it is back. */
+  private readonly unpublishedLeaves = new Map<MemberId, EventDraft>();
+  private readonly stopWatchingEngine: () => void;
 
   constructor(options: RoomOptions = {}) {
     this.name = options.name ?? 'main';
@@ -91,7 +106,31 @@ export class Room implements MemberRoom {
     this.now = options.now ?? Date.now;
     this.ring = new HistoryRing(this.limits.historySize);
     this.handlers = new HandlerQueue(this.log);
-    this.unsubscribe = this.engine.subscribe(this.name, this.onEngineEvent);
+    this.readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    let resolveReady!: () => void;
+    const readyPromise = new Promise<void>((resolve) => {
+      resolveReady = resolve;
+    });
+    this.readyWait = { promise: readyPromise, resolve: resolveReady };
+    this.stopWatchingEngine = this.engine.onStatus((status) => {
+      if (status === 'ready') this.republishLeaves();
+    });
+    this.unsubscribe = this.engine.subscribe(this.name, this.onEngineEvent, {
+      onSync: this.onSync,
+    });
+  }
+
+  /**
+   * Resolves once the room has its first snapshot from the engine (members on every node,
+   * history): from then on `users()` and `history()` are the room's, not just this node's.
+   */
+  get ready(): Promise<void> {
+    return this.readyWait.promise;
+  }
+
+  /** True while the room can take joins and messages (synced, and its engine is ready). */
+  get available(): boolean {
+    return this.synced && this.engine.status === 'ready';
   }
 
   /** Members in the room (all nodes). */
@@ -122,10 +161,12 @@ export class Room implements MemberRoom {
   /**
    * Adds a connection to the room. Resolves once its join has been applied, after the
    * session's own join event was delivered to it. Rejects with ChatError
-   * (`name_invalid`, `name_reserved`, `name_taken`, `closed`).
+   * (`name_invalid`, `name_reserved`, `name_taken`, `closed`, and `unavailable` when the
+   * engine cannot be reached or the room has not synced within `readyTimeoutMs`).
    */
   async join(session: Session, options: JoinOptions = {}): Promise<Member> {
     if (this.closed) throw new ChatError('closed');
+    await this.whenSynced();
     const id = `${this.engine.nodeId}:${++memberCounter}`;
     const name =
       options.name === undefined
@@ -197,10 +238,80 @@ export class Room implements MemberRoom {
     for (const member of members) this.detach(member);
     await Promise.all(members.map((member) => member.disconnect(reason)));
     this.unsubscribe();
+    this.stopWatchingEngine();
+  }
+
+  private whenSynced(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new ChatError('unavailable', 'The room could not reach its engine in time.'));
+      }, this.readyTimeoutMs);
+      void this.readyWait.promise.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * The engine's view of the room: first at subscribe, again after it lost track (a reset of
+   * the room's history, or a gap it could not fill). Members and history are replaced; local
+   * members the engine no longer has (this node was presumed dead, or the backend lost its
+   * data) are disconnected with `timeout`, so their clients reconnect and resume.
+   */
+  private readonly onSync = (snapshot: RoomSnapshot): void => {
+    this.records.clear();
+    this.byFolded.clear();
+    this.bySkeleton.clear();
+    for (const entry of snapshot.members) {
+      const record = {
+        id: entry.memberId,
+        name: entry.name,
+        folded: foldName(entry.name),
+        skeleton: nameSkeleton(entry.name),
+      };
+      this.records.set(record.id, record);
+      this.byFolded.set(record.folded, record);
+      this.bySkeleton.set(record.skeleton, record);
+    }
+    this.ring = new HistoryRing(this.limits.historySize);
+    for (const event of snapshot.history) this.ring.push(event);
+    if (this.synced) {
+      this.log.warn({ seq: snapshot.position.seq }, 'room resynced from the engine');
+      for (const member of [...this.locals.values()]) {
+        if (member.state !== 'joined' || this.records.has(member.id)) continue;
+        this.locals.delete(member.id);
+        this.detach(member);
+        member.applyLeft();
+        member.log.info({ reason: 'timeout' }, 'lost by the engine');
+        this.closeSession(member, 'timeout');
+      }
+    }
+    this.synced = true;
+    this.readyWait.resolve();
+  };
+
+  private closeSession(member: Member, reason: DisconnectReason): void {
+    try {
+      member.session.close(reason);
+    } catch (err) {
+      member.log.error({ err }, 'session close failed');
+    }
+  }
+
+  private republishLeaves(): void {
+    for (const [id, draft] of this.unpublishedLeaves) {
+      this.unpublishedLeaves.delete(id);
+      this.engine.publish(this.name, draft).catch(() => {
+        this.unpublishedLeaves.set(id, draft);
+      });
+    }
   }
 
   private async claimJoinName(requested: string, id: MemberId): Promise<string> {
     const name = normalizeName(requested);
+    this.refuseLookAlike(name, id);
     if (!(await this.engine.claim(this.name, foldName(name), id))) {
       throw new ChatError('name_taken', `The name '${name}' is already taken.`);
     }
@@ -211,7 +322,7 @@ export class Room implements MemberRoom {
     for (let i = 0; i < MAX_AUTO_NAME_TRIES; i++) {
       const name = autoName(++this.autoCounter);
       const folded = foldName(name);
-      if (this.byFolded.has(folded)) continue;
+      if (this.byFolded.has(folded) || this.bySkeleton.has(nameSkeleton(name))) continue;
       if (await this.engine.claim(this.name, folded, id)) return name;
     }
     throw new ChatError('internal', 'Could not find a free name.');
@@ -252,9 +363,15 @@ export class Room implements MemberRoom {
         }
         return;
       case 'join': {
-        const record = { id: event.memberId, name: event.name, folded: foldName(event.name) };
+        const record = {
+          id: event.memberId,
+          name: event.name,
+          folded: foldName(event.name),
+          skeleton: nameSkeleton(event.name),
+        };
         this.records.set(record.id, record);
         this.byFolded.set(record.folded, record);
+        this.bySkeleton.set(record.skeleton, record);
         const member = this.locals.get(event.memberId);
         if (member !== undefined && member.state === 'joining') {
           member.applyJoined();
@@ -269,8 +386,12 @@ export class Room implements MemberRoom {
         if (record === undefined) return;
         this.records.delete(record.id);
         if (this.byFolded.get(record.folded) === record) this.byFolded.delete(record.folded);
+        if (this.bySkeleton.get(record.skeleton) === record)
+          this.bySkeleton.delete(record.skeleton);
         const member = this.locals.get(event.memberId);
         if (member !== undefined) {
+          // Not asked for here: another node ended it (its lease had lapsed, reason timeout).
+          const imposed = member.state === 'joined';
           this.locals.delete(member.id);
           this.detach(member);
           void this.engine.release(this.name, record.folded, member.id).catch((err) => {
@@ -278,6 +399,7 @@ export class Room implements MemberRoom {
           });
           member.log.info({ seq: event.seq, reason: event.reason }, 'left');
           member.applyLeft();
+          if (imposed) this.closeSession(member, event.reason);
         }
         this.fanOut(event);
         return;
@@ -287,9 +409,13 @@ export class Room implements MemberRoom {
         if (record === undefined) return;
         const oldFolded = record.folded;
         if (this.byFolded.get(oldFolded) === record) this.byFolded.delete(oldFolded);
+        if (this.bySkeleton.get(record.skeleton) === record)
+          this.bySkeleton.delete(record.skeleton);
         record.name = event.to;
         record.folded = foldName(event.to);
+        record.skeleton = nameSkeleton(event.to);
         this.byFolded.set(record.folded, record);
+        this.bySkeleton.set(record.skeleton, record);
         const member = this.locals.get(event.memberId);
         if (member !== undefined) {
           member.applyRenamed(event.to);
@@ -363,9 +489,25 @@ export class Room implements MemberRoom {
     return this.byFolded.get(foldName(name));
   }
 
-  /** @internal */
+  /**
+   * @internal Refuses `name` (name_taken) when it looks like another member's name. Checked
+   * against the members this room knows, before the claim: two joins racing with look-alike
+   * names may both pass; exact names are still unique through the engine.
+   */
+  refuseLookAlike(name: string, by: MemberId): void {
+    const other = this.bySkeleton.get(nameSkeleton(name));
+    if (other === undefined || other.id === by || other.folded === foldName(name)) return;
+    throw new ChatError('name_taken', `The name '${name}' looks too much like '${other.name}'.`);
+  }
+
+  /** @internal A leave the engine refuses now is published again once it is back. */
   publishDraft(draft: EventDraft): Promise<Stamp> {
-    return this.engine.publish(this.name, draft);
+    const published = this.engine.publish(this.name, draft);
+    if (draft.kind !== 'leave') return published;
+    return published.catch((err: unknown) => {
+      if (!this.closed) this.unpublishedLeaves.set(draft.memberId, draft);
+      throw err;
+    });
   }
 
   /** @internal */

@@ -110,6 +110,8 @@ export class RedisEngine implements Engine {
     recoveredEvents: 0,
     resyncs: 0,
   };
+  /** Called with each confirmed publish's latency in seconds (a metrics histogram). */
+  onPublished: ((seconds: number) => void) | undefined;
   private readonly prefix: string;
   private readonly historySize: number;
   private readonly logSize: number;
@@ -193,8 +195,10 @@ export class RedisEngine implements Engine {
     const [seq, ts] = (await this.run('publish', () =>
       this.scripts.cgOrder(...this.orderArgs(room, draft, true)),
     )) as [number, number, string];
+    const seconds = (performance.now() - started) / 1000;
     this.stats.publishCount++;
-    this.stats.publishSecondsSum += (performance.now() - started) / 1000;
+    this.stats.publishSecondsSum += seconds;
+    this.onPublished?.(seconds);
     return { seq, ts };
   }
 
