@@ -274,20 +274,21 @@ export class Member {
     if (this.state !== 'joined') throw new ChatError('not_joined');
   }
 
-  /** @internal A public message, past the rate limit already. */
-  sendPublic(text: string): Promise<Reply> {
+  /** @internal A public message (or `/me` action), past the rate limit already. */
+  sendPublic(text: string, action = false): Promise<Reply> {
     const content = this.prepare(text);
     if (content === null) return Promise.resolve({ kind: 'ignored' });
     this.room.countMessageIn();
-    return this.room
-      .publishDraft({
-        kind: 'message',
-        senderId: this.id,
-        sender: this.currentName,
-        content,
-        agent: false,
-      })
-      .then(sentReply);
+    const draft: EventDraft = {
+      kind: 'message',
+      senderId: this.id,
+      sender: this.currentName,
+      content,
+      agent: false,
+    };
+    // Set only when true, so a plain message's event (and its JSON on the wire) is unchanged.
+    if (action) draft.action = true;
+    return this.room.publishDraft(draft).then(sentReply);
   }
 
   /** @internal A private message, past the rate limit already. */

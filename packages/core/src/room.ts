@@ -241,6 +241,14 @@ export class Room implements MemberRoom {
   }
 
   /**
+   * Starts no further handler call (a shutdown whose drain ran out of time); returns how many
+   * queued messages will not be handled. A call already running is left to finish.
+   */
+  stopHandlers(): number {
+    return this.handlers.stop();
+  }
+
+  /**
    * Disconnects every local member with `reason`, then stops. Sessions are detached and
    * closed before the leaves are published, so nobody here receives the others' leaves
    * (that would be N² deliveries) and clients hear `reason` first.

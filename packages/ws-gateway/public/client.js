@@ -1,6 +1,6 @@
 // chatgate browser client. Plain script, no build step. Every piece of text from the network
 // goes into the page through textContent or a DOM property (never parsed as HTML), so chat text
-// cannot inject markup. How the page behaves is described in docs/ and the package README.
+// cannot inject markup. How the page behaves for people is in the package README.
 (() => {
   /** Error codes that mean a message was refused and can be edited and resent. */
   const REFUSED_MESSAGE_CODES = new Set(['too_long', 'rate_limited']);
@@ -497,6 +497,7 @@
     if (mine) classes.push('msg-mine');
     if (msg.agent) classes.push('msg-agent');
     if (forMe && !isPrivate) classes.push('msg-mention');
+    if (msg.action) classes.push('msg-action');
     const item = el('li', classes.join(' '));
     item.appendChild(avatar(sender));
     const body = el('div', 'msg-body');
@@ -515,7 +516,8 @@
     meta.appendChild(time);
     body.appendChild(meta);
     const text = el('div', 'msg-text');
-    text.appendChild(linkified(content));
+    // `/me waves` arrives with "action": true and reads as an action line.
+    text.appendChild(linkified(msg.action ? `* ${sender} ${content}` : content));
     body.appendChild(text);
     if (charCount(content) > FOLD_CHARS) {
       text.classList.add('msg-folded');

@@ -142,6 +142,7 @@ function messageObject(event: MessageEvent, history: boolean): Record<string, un
     ts: event.ts,
   };
   if (event.to !== undefined) out.to = event.to;
+  if (event.action) out.action = true;
   if (history) out.history = true;
   return out;
 }

@@ -57,7 +57,10 @@ function presenceLine(event: PresenceEvent): Buffer {
 function renderMessageLines(events: ReadonlyArray<RoomEvent>): string {
   let out = '';
   for (const event of events) {
-    if (event.kind === 'message') out += `[${event.sender}]: ${event.content}\n`;
+    if (event.kind === 'message')
+      out += event.action
+        ? `* ${event.sender} ${event.content}\n`
+        : `[${event.sender}]: ${event.content}\n`;
   }
   return out;
 }
@@ -84,7 +87,7 @@ const FAREWELL: Record<DisconnectReason, Buffer | null> = {
 /**
  * nc/telnet (DESIGN §3.2 line): UTF-8 lines, auto-named `userN`, joined at connect.
  *
- * Others see `[NAME]: text`, `* NAME joined the chat`, `* NAME left the chat`,
+ * Others see `[NAME]: text`, `* NAME ACTION` (`/me`), `* NAME joined the chat`, `* NAME left the chat`,
  * `* OLD is now known as NEW`; the sender gets no echo of public messages. A private message
  * arrives as `[alice -> you]: text`, and its sender gets `[you -> bob]: text` as the receipt
  * (nc shows what was typed, not whether it reached anyone). Everything else is a `* ` line.
@@ -102,6 +105,7 @@ export const lineDialect: TcpDialect = {
   encode(event: RoomEvent): Buffer {
     switch (event.kind) {
       case 'message':
+        if (event.action) return notice(`${event.sender} ${event.content}`);
         return event.toId === undefined
           ? line(`[${event.sender}]: ${event.content}`)
           : line(`[${event.sender} -> you]: ${event.content}`);
