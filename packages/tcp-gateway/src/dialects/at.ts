@@ -78,7 +78,10 @@ export const atDialect: TcpDialect = {
   },
 
   encode(event: RoomEvent): Buffer | null {
-    return event.kind === 'message' ? bytes(`${event.sender}: ${event.content}`) : null;
+    if (event.kind !== 'message') return null;
+    return bytes(
+      event.action ? `* ${event.sender} ${event.content}` : `${event.sender}: ${event.content}`,
+    );
   },
 
   render(event: RoomEvent, frame: Buffer | null, self: Member): Buffer | null {
