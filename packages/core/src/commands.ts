@@ -66,7 +66,7 @@ export function parseCommand(input: string, plainText: PlainTextPolicy = 'public
     if (target.length === 0) return { kind: 'missing_target' };
     if (lower === 'all')
       return rest.length === 0 ? { kind: 'empty' } : { kind: 'public', text: rest };
-    if (rest.length === 0) return { kind: 'empty' };
+    // `@NAME` alone still names someone: an unknown NAME gets no_such_member, not silence.
     return { kind: 'private', to: target, text: rest };
   }
 

@@ -26,7 +26,7 @@ describe('commands > parseCommand', () => {
     ['/dance now', { kind: 'unknown', command: '/dance' }],
     ['', { kind: 'empty' }],
     ['   ', { kind: 'empty' }],
-    ['@bob', { kind: 'empty' }],
+    ['@bob', { kind: 'private', to: 'bob', text: '' }],
     ['@all', { kind: 'empty' }],
     ['@ hi', { kind: 'missing_target' }],
   ])('%j', (input, expected) => {

@@ -129,6 +129,9 @@ describe('Room > messages', () => {
     const a = await joinAs(room, 'alice');
     const b = await joinAs(room, 'bob');
     await expect(a.member.input('@nobody hi')).rejects.toMatchObject({ code: 'no_such_member' });
+    // With no text too: every transport then has a reply to show (not silence).
+    await expect(a.member.input('@nobody')).rejects.toMatchObject({ code: 'no_such_member' });
+    expect(await a.member.input('@bob')).toEqual({ kind: 'ignored' });
     await expect(a.member.whisper('ghost', 'hi')).rejects.toMatchObject({
       code: 'no_such_member',
     });

@@ -2,9 +2,11 @@ import {
   ChatError,
   type DisconnectReason,
   type Member,
+  type PresenceEvent,
   type Reply,
   type RoomEvent,
 } from '@chatgate/core';
+import { BytesRun } from '../bytes-run.js';
 import { LINE_TOO_LONG, LineFramer } from '../framing/lines.js';
 import type { DecoderOptions, Input, InputDecoder, TcpDialect } from '../tcp-dialect.js';
 
@@ -46,6 +48,10 @@ class LineDecoder implements InputDecoder {
     }
     return { kind: 'text', text: next };
   }
+}
+
+function presenceLine(event: PresenceEvent): Buffer {
+  return notice(`${event.name} ${event.kind === 'join' ? 'joined' : 'left'} the chat`);
 }
 
 function renderMessageLines(events: ReadonlyArray<RoomEvent>): string {
@@ -104,12 +110,17 @@ export const lineDialect: TcpDialect = {
           ? line(`[${event.sender}]: ${event.content}`)
           : line(`[${event.sender} -> you]: ${event.content}`);
       case 'join':
-        return notice(`${event.name} joined the chat`);
       case 'leave':
-        return notice(`${event.name} left the chat`);
+        return presenceLine(event);
       case 'rename':
         return notice(`${event.from} is now known as ${event.to}`);
     }
+  },
+
+  // A join storm's `* userN joined the chat` lines, built once per flush for every member
+  // (DESIGN §3.2 keeps the lines exact; only how they are produced is cheaper).
+  encodePresence(events: ReadonlyArray<PresenceEvent>): BytesRun {
+    return BytesRun.of(events.map(presenceLine));
   },
 
   render(event: RoomEvent, frame: Buffer | null, self: Member): Buffer | null {
