@@ -59,5 +59,5 @@ export {
   type RoomOptions,
   type RoomStats,
 } from './room.js';
-export type { Dialect, Session } from './session.js';
+export type { Dialect, ResumeOutcome, Session } from './session.js';
 export { codePointLength, hasControlCharacters, prepareMessageText, sanitizeText } from './text.js';

@@ -37,6 +37,11 @@ export interface MemberRoom {
  */
 export class Member {
   state: MemberState = 'joining';
+  /**
+   * Given to this member's client at join: with it, a reconnecting client retakes its name at
+   * once (`JoinOptions.resumeToken`), without waiting for this connection to time out.
+   */
+  resumeToken = '';
   private currentName: string;
   private currentFolded: string;
   private refusedSinceCalm = 0;
