@@ -213,6 +213,8 @@ export class Member {
   }
 
   private async leaveOnce(reason: DisconnectReason): Promise<void> {
+    // Already ended by the room (another node or a resumed connection took over): no second leave.
+    if (this.state === 'left') return;
     if (this.state === 'joining') await this.joined;
     this.state = 'leaving';
     this.room.detach(this);

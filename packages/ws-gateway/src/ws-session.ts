@@ -1,8 +1,10 @@
 import type {
   DisconnectReason,
+  JoinOptions,
   Logger,
   Member,
   MessageEvent,
+  ResumeOutcome,
   Room,
   RoomEvent,
   Session,
@@ -42,7 +44,9 @@ import {
   encodeHistoryMessage,
   encodeLoginRefusal,
   encodeReply,
+  encodeResumed,
   encodeWelcome,
+  type ResumeRequest,
 } from './protocol.js';
 import { handshake, joinRefusal } from './ws-handshake.js';
 
@@ -125,6 +129,8 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
   private state: State = 'pending';
   private member: Member | undefined;
   private reason: DisconnectReason | undefined;
+  /** Joined with `resume.since`: missed events replace the history replay. */
+  private resuming = false;
   /** Decoded frames that arrived while the join was in flight, handled in order after it. */
   private framesWhileJoining: TextMessage[] = [];
   private log: Logger;
@@ -298,7 +304,7 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
     const result = handshake(message, this.options.pathName);
     switch (result.kind) {
       case 'join':
-        this.join(result.name);
+        this.join(result.name, result.resume);
         return;
       case 'connect_first':
         this.shut(
@@ -314,10 +320,16 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
     }
   }
 
-  private join(name: string | undefined): void {
+  private join(name: string | undefined, resume: ResumeRequest | undefined): void {
     this.state = 'joining';
     this.ctx.nameDeadlines.delete(this);
-    const joinOptions = name === undefined ? { log: this.log } : { name, log: this.log };
+    const joinOptions: JoinOptions =
+      name === undefined ? { log: this.log } : { name, log: this.log };
+    if (resume?.token !== undefined) joinOptions.resumeToken = resume.token;
+    if (resume?.since !== undefined) {
+      joinOptions.since = resume.since;
+      this.resuming = true;
+    }
     this.ctx.room.join(this, joinOptions).then(
       (member) => {
         if (this.state !== 'joining') {
@@ -353,13 +365,27 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
   /** The member's own join: connect_response first (group_terminal waits for it), then history. */
   private welcome(self: Member, seq: number): void {
     this.sendText(encodeConnectResponse(true, CONNECTED_MESSAGE));
-    if (this.ctx.historyReplay > 0) {
+    // A resuming client gets what it missed instead (see resumed()), not the history again.
+    if (this.ctx.historyReplay > 0 && !this.resuming) {
       const history: MessageEvent[] = self.history(this.ctx.historyReplay);
       for (const event of history) {
         if (event.seq < seq) this.sendText(encodeHistoryMessage(event));
       }
     }
-    this.sendText(encodeWelcome(self.name, self.users(), seq));
+    this.sendText(
+      encodeWelcome(self.name, self.users(), seq, this.ctx.room.position.epoch, self.resumeToken),
+    );
+  }
+
+  /** Session: after a resume's missed events; a reset gets the history replay after all. */
+  resumed(outcome: ResumeOutcome, self: Member): void {
+    if (!this.writable()) return;
+    this.sendText(encodeResumed(outcome, this.ctx.room.position.epoch));
+    if (outcome.kind === 'reset' && this.ctx.historyReplay > 0) {
+      for (const event of self.history(this.ctx.historyReplay)) {
+        this.sendText(encodeHistoryMessage(event));
+      }
+    }
   }
 
   // ---- joined ----
