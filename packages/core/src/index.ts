@@ -51,7 +51,14 @@ export type { MessageHandler } from './handlers.js';
 export { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
 export { LazyChildLogger, type Logger, lazyChild, noopLogger } from './log.js';
 export { Member, type MemberState } from './member.js';
-export { autoName, foldName, MAX_NAME_CHARS, normalizeName, RESERVED_NAMES } from './names.js';
+export {
+  autoName,
+  foldName,
+  MAX_NAME_CHARS,
+  nameSkeleton,
+  normalizeName,
+  RESERVED_NAMES,
+} from './names.js';
 export {
   type JoinOptions,
   type PostOptions,
@@ -60,4 +67,10 @@ export {
   type RoomStats,
 } from './room.js';
 export type { Dialect, ResumeOutcome, Session } from './session.js';
-export { codePointLength, hasControlCharacters, prepareMessageText, sanitizeText } from './text.js';
+export {
+  codePointLength,
+  hasControlCharacters,
+  prepareMessageText,
+  sanitizeText,
+  stripInvisible,
+} from './text.js';

@@ -23,6 +23,8 @@ export interface MemberRoom {
   findMember(name: string): { id: MemberId; name: string } | undefined;
   /** Hands a draft to the engine; resolves with its stamp once it has a `seq`. */
   publishDraft(draft: EventDraft): Promise<Stamp>;
+  /** Throws name_taken when `name` looks like another member's name. */
+  refuseLookAlike(name: string, by: MemberId): void;
   claimName(folded: string, by: MemberId): Promise<boolean>;
   releaseName(folded: string, by: MemberId): Promise<void>;
   /** Stops deliveries to `member` (it is leaving). */
@@ -152,6 +154,7 @@ export class Member {
     const name = normalizeName(String(requested));
     const from = this.currentName;
     if (name === from) return { kind: 'renamed', from, to: name };
+    this.room.refuseLookAlike(name, this.id);
     const folded = foldName(name);
     if (!(await this.room.claimName(folded, this.id))) {
       throw new ChatError('name_taken', `The name '${name}' is already taken.`);

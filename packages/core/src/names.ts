@@ -1,3 +1,4 @@
+import { CONFUSABLES_DATA } from './confusables-data.js';
 import { ChatError } from './errors.js';
 import { hasControlCharacters } from './text.js';
 
@@ -12,7 +13,19 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'you',
 ]);
 
-const NAME_PATTERN = /^[\p{L}\p{N}_.-]{1,32}$/u;
+// Letters, marks (combining: Devanagari vowel signs, accents), digits, `_`, `-`, `.`; a mark
+// cannot come first. Length is checked in code points separately.
+const NAME_PATTERN = /^[\p{L}\p{N}_.-][\p{L}\p{M}\p{N}_.-]*$/u;
+const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** More marks in a row than any script spells with: stacked "Zalgo" text. */
+const MARK_RUN = /\p{M}{5}/u;
+// Invisible in a name: bidi controls, zero-width characters, BOM, separators, Hangul fillers
+// (letters that draw nothing), the combining grapheme joiner, variation selectors and tags.
+// biome-ignore lint/complexity/useRegexLiterals: as a literal it trips noMisleadingCharacterClass, but each character is removed alone, so mixing marks and letters is meant.
+const NAME_INVISIBLE = new RegExp(
+  String.raw`[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u2028\u2029\u115f\u1160\u3164\uffa0\u034f\u180b-\u180f\ufe00-\ufe0f\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]`,
+  'gu',
+);
 
 /** The case-insensitive key a name is claimed under: NFC, then full case folding. */
 export function foldName(name: string): string {
@@ -20,19 +33,34 @@ export function foldName(name: string): string {
 }
 
 /**
- * Validates a requested name and returns its NFC form.
- * Throws `name_invalid` or `name_reserved`; uniqueness is the registry's job.
+ * Validates a requested name and returns its NFC form, with invisible characters removed.
+ * Throws `name_invalid` or `name_reserved`; uniqueness is the registry's job, look-alikes of
+ * members present are the room's (`nameSkeleton`).
  */
 export function normalizeName(requested: string): string {
   if (typeof requested !== 'string' || hasControlCharacters(requested)) {
     throw new ChatError('name_invalid', 'Names may not contain control characters.');
   }
-  const name = requested.normalize('NFC');
-  if (!NAME_PATTERN.test(name)) {
+  const name = requested.replace(NAME_INVISIBLE, '').normalize('NFC');
+  const length = [...name].length;
+  if (length < 1 || length > MAX_NAME_CHARS || !NAME_PATTERN.test(name)) {
     throw new ChatError('name_invalid');
   }
-  if (RESERVED_NAMES.has(foldName(name))) {
+  if (!HAS_LETTER_OR_DIGIT.test(name)) {
+    throw new ChatError('name_invalid', 'A name needs at least one letter or digit.');
+  }
+  if (MARK_RUN.test(name)) {
+    throw new ChatError('name_invalid', 'Too many combining marks in a row.');
+  }
+  if (RESERVED_NAMES.has(foldName(name)) || RESERVED_SKELETONS().has(nameSkeleton(name))) {
     throw new ChatError('name_reserved', `The name '${name}' is reserved.`);
+  }
+  const scripts = scriptsOf(name);
+  if (!isSingleScript(scripts)) {
+    throw new ChatError(
+      'name_invalid',
+      `A name may not mix scripts (this one mixes ${[...scripts].join(', ')}).`,
+    );
   }
   return name;
 }
@@ -40,4 +68,111 @@ export function normalizeName(requested: string): string {
 /** Auto-assigned names: user1, user2, … */
 export function autoName(n: number): string {
   return `user${n}`;
+}
+
+// ---- Confusables (UTS #39 skeleton, as Ergo does for IRC nicknames) ----
+
+let prototypes: Map<number, string> | undefined;
+
+function confusablePrototypes(): Map<number, string> {
+  if (prototypes !== undefined) return prototypes;
+  prototypes = new Map();
+  for (const entry of CONFUSABLES_DATA.split(',')) {
+    const [source, target] = entry.split('=') as [string, string];
+    const chars = target.split('.').map((cp) => String.fromCodePoint(Number.parseInt(cp, 36)));
+    prototypes.set(Number.parseInt(source, 36), chars.join(''));
+  }
+  return prototypes;
+}
+
+/**
+ * The key two names that look alike share: NFD, each character mapped to its prototype in
+ * Unicode's confusables table, NFD again, then case-folded (`ѕystem`, `SYSTEM` and `system`
+ * share one; so do `paypal` and `paypa1`).
+ */
+export function nameSkeleton(name: string): string {
+  const table = confusablePrototypes();
+  let mapped = '';
+  for (const ch of name.normalize('NFD')) {
+    mapped += table.get(ch.codePointAt(0)!) ?? ch;
+  }
+  return foldName(mapped.normalize('NFD'));
+}
+
+let reservedSkeletons: ReadonlySet<string> | undefined;
+
+function RESERVED_SKELETONS(): ReadonlySet<string> {
+  reservedSkeletons ??= new Set([...RESERVED_NAMES].map(nameSkeleton));
+  return reservedSkeletons;
+}
+
+// ---- Scripts ----
+
+/** Scripts told apart; a letter in none of them counts as `Other`. */
+const SCRIPTS = [
+  'Latin',
+  'Greek',
+  'Cyrillic',
+  'Armenian',
+  'Hebrew',
+  'Arabic',
+  'Syriac',
+  'Thaana',
+  'Nko',
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+  'Thai',
+  'Lao',
+  'Tibetan',
+  'Myanmar',
+  'Georgian',
+  'Hangul',
+  'Ethiopic',
+  'Cherokee',
+  'Canadian_Aboriginal',
+  'Khmer',
+  'Mongolian',
+  'Hiragana',
+  'Katakana',
+  'Bopomofo',
+  'Han',
+  'Yi',
+  'Javanese',
+  'Balinese',
+  'Tifinagh',
+  'Ol_Chiki',
+  'Adlam',
+].map((script) => ({ script, pattern: new RegExp(`^\\p{Script=${script}}$`, 'u') }));
+
+const COMMON_OR_INHERITED = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
+
+/** The scripts of a name's letters, marks and digits (ASCII digits and `_.-` are common). */
+function scriptsOf(name: string): Set<string> {
+  const found = new Set<string>();
+  for (const ch of name) {
+    if (COMMON_OR_INHERITED.test(ch)) continue;
+    found.add(SCRIPTS.find(({ pattern }) => pattern.test(ch))?.script ?? 'Other');
+  }
+  return found;
+}
+
+// Scripts written together (UTS #39 "highly restrictive"): Japanese, Chinese with Bopomofo,
+// Korean; each may carry Latin too.
+const WRITTEN_TOGETHER = [
+  new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
+  new Set(['Latin', 'Han', 'Bopomofo']),
+  new Set(['Latin', 'Han', 'Hangul']),
+];
+
+function isSingleScript(scripts: Set<string>): boolean {
+  if (scripts.size <= 1) return true;
+  return WRITTEN_TOGETHER.some((group) => [...scripts].every((script) => group.has(script)));
 }

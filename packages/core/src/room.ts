@@ -8,7 +8,7 @@ import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
 import { type Logger, lazyChild, noopLogger } from './log.js';
 import { Member, type MemberRoom } from './member.js';
-import { autoName, foldName, normalizeName } from './names.js';
+import { autoName, foldName, nameSkeleton, normalizeName } from './names.js';
 import type { Dialect, ResumeOutcome, Session } from './session.js';
 import { prepareMessageText, sanitizeText } from './text.js';
 
@@ -67,6 +67,8 @@ interface MemberRecord {
   id: MemberId;
   name: string;
   folded: string;
+  /** What the name looks like (`nameSkeleton`): no two members share one. */
+  skeleton: string;
 }
 
 const MAX_AUTO_NAME_TRIES = 1000;
@@ -87,6 +89,7 @@ export class Room implements MemberRoom {
   private readonly now: () => number;
   private readonly records = new Map<MemberId, MemberRecord>();
   private readonly byFolded = new Map<string, MemberRecord>();
+  private readonly bySkeleton = new Map<string, MemberRecord>();
   private readonly locals = new Map<MemberId, Member>();
   /** Local joined members grouped by dialect, so each event is encoded once per dialect. */
   private readonly groups = new Map<Dialect, Set<Member>>();
@@ -194,6 +197,7 @@ export class Room implements MemberRoom {
       name = await this.claimAutoName(id, token);
     } else {
       name = normalizeName(options.name);
+      this.refuseLookAlike(name, id);
       const folded = foldName(name);
       if (!(await this.engine.claim(this.name, folded, id, token))) {
         previous =
@@ -341,10 +345,17 @@ export class Room implements MemberRoom {
     this.lastSeq = snapshot.position.seq;
     this.records.clear();
     this.byFolded.clear();
+    this.bySkeleton.clear();
     for (const entry of snapshot.members) {
-      const record = { id: entry.memberId, name: entry.name, folded: foldName(entry.name) };
+      const record = {
+        id: entry.memberId,
+        name: entry.name,
+        folded: foldName(entry.name),
+        skeleton: nameSkeleton(entry.name),
+      };
       this.records.set(record.id, record);
       this.byFolded.set(record.folded, record);
+      this.bySkeleton.set(record.skeleton, record);
     }
     this.ring = new HistoryRing(this.limits.historySize);
     for (const event of snapshot.history) this.ring.push(event);
@@ -384,7 +395,7 @@ export class Room implements MemberRoom {
     for (let i = 0; i < MAX_AUTO_NAME_TRIES; i++) {
       const name = autoName(++this.autoCounter);
       const folded = foldName(name);
-      if (this.byFolded.has(folded)) continue;
+      if (this.byFolded.has(folded) || this.bySkeleton.has(nameSkeleton(name))) continue;
       if (await this.engine.claim(this.name, folded, id, token)) return name;
     }
     throw new ChatError('internal', 'Could not find a free name.');
@@ -426,9 +437,15 @@ export class Room implements MemberRoom {
         }
         return;
       case 'join': {
-        const record = { id: event.memberId, name: event.name, folded: foldName(event.name) };
+        const record = {
+          id: event.memberId,
+          name: event.name,
+          folded: foldName(event.name),
+          skeleton: nameSkeleton(event.name),
+        };
         this.records.set(record.id, record);
         this.byFolded.set(record.folded, record);
+        this.bySkeleton.set(record.skeleton, record);
         const member = this.locals.get(event.memberId);
         if (member !== undefined && member.state === 'joining') {
           member.applyJoined();
@@ -446,6 +463,8 @@ export class Room implements MemberRoom {
         if (record === undefined) return;
         this.records.delete(record.id);
         if (this.byFolded.get(record.folded) === record) this.byFolded.delete(record.folded);
+        if (this.bySkeleton.get(record.skeleton) === record)
+          this.bySkeleton.delete(record.skeleton);
         const member = this.locals.get(event.memberId);
         if (member !== undefined) {
           // Not asked for here: another node ended it (its lease had lapsed, reason timeout).
@@ -467,9 +486,13 @@ export class Room implements MemberRoom {
         if (record === undefined) return;
         const oldFolded = record.folded;
         if (this.byFolded.get(oldFolded) === record) this.byFolded.delete(oldFolded);
+        if (this.bySkeleton.get(record.skeleton) === record)
+          this.bySkeleton.delete(record.skeleton);
         record.name = event.to;
         record.folded = foldName(event.to);
+        record.skeleton = nameSkeleton(event.to);
         this.byFolded.set(record.folded, record);
+        this.bySkeleton.set(record.skeleton, record);
         const member = this.locals.get(event.memberId);
         if (member !== undefined) {
           member.applyRenamed(event.to);
@@ -548,6 +571,17 @@ export class Room implements MemberRoom {
   /** @internal */
   findMember(name: string): { id: MemberId; name: string } | undefined {
     return this.byFolded.get(foldName(name));
+  }
+
+  /**
+   * @internal Refuses `name` (name_taken) when it looks like another member's name. Checked
+   * against the members this room knows, before the claim: two joins racing with look-alike
+   * names may both pass; exact names are still unique through the engine.
+   */
+  refuseLookAlike(name: string, by: MemberId): void {
+    const other = this.bySkeleton.get(nameSkeleton(name));
+    if (other === undefined || other.id === by || other.folded === foldName(name)) return;
+    throw new ChatError('name_taken', `The name '${name}' looks too much like '${other.name}'.`);
   }
 
   /** @internal A leave the engine refuses now is published again once it is back. */

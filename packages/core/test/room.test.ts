@@ -688,3 +688,41 @@ describe('Room > flooding at twice the rate', () => {
     expect(a.session.closedWith).toEqual([]);
   });
 });
+
+describe('Room > look-alike names', () => {
+  it('refuses joining as a look-alike of a member present, and allows it once they leave', async () => {
+    const room = new Room();
+    const alice = await joinAs(room, 'alice');
+    const bob = await joinAs(room, 'bob');
+    for (const name of ['aIice', 'a1ice']) {
+      await expect(room.join(new RecordingSession(), { name })).rejects.toMatchObject({
+        code: 'name_taken',
+        message: expect.stringContaining("looks too much like 'alice'"),
+      });
+    }
+    await alice.member.input('alice still talks');
+    expect(bob.session.frames.at(-1)).toBe('alice: alice still talks');
+    await alice.member.leave();
+    const imposter = await joinAs(room, 'aIice');
+    expect(imposter.member.name).toBe('aIice');
+  });
+
+  it('refuses renaming to a look-alike, and lets a member change case or marks of its own', async () => {
+    const room = new Room();
+    await joinAs(room, 'paypal');
+    const mallory = await joinAs(room, 'mallory');
+    await expect(mallory.member.rename('paypa1')).rejects.toMatchObject({ code: 'name_taken' });
+    await expect(mallory.member.input('/nick PAYPAl')).rejects.toMatchObject({
+      code: 'name_taken',
+    });
+    await mallory.member.rename('Mallory');
+    expect(room.users()).toEqual(['paypal', 'Mallory']);
+  });
+
+  it('skips auto names that look like a member present', async () => {
+    const room = new Room();
+    await joinAs(room, 'userl');
+    const auto = await room.join(new RecordingSession());
+    expect(auto.name).toBe('user2');
+  });
+});

@@ -43,3 +43,34 @@ describe('text > prepareMessageText', () => {
     expect(prepareMessageText('\x1b[2J', 10)).toBeNull();
   });
 });
+
+describe('text > invisible and reordering characters', () => {
+  it('removes bidi overrides, embeddings, isolates and marks (Trojan Source)', () => {
+    expect(sanitizeText('L\u202Eexe.txt')).toBe('Lexe.txt');
+    expect(sanitizeText('a\u202Ab\u202Bc\u202Cd\u202De')).toBe('abcde');
+    expect(sanitizeText('\u2066a\u2067b\u2068c\u2069\u200E\u200F\u061C')).toBe('abc');
+  });
+
+  it('removes zero-width space, non-joiner, joiner, word joiner and BOM between Latin letters', () => {
+    expect(sanitizeText('a\u200Bb\u200Cc\u200Dd\u2060e\uFEFFf')).toBe('abcdef');
+  });
+
+  it('turns line and paragraph separators into spaces', () => {
+    expect(sanitizeText('one\u2028two\u2029three')).toBe('one two three');
+  });
+
+  it('keeps ZWJ inside emoji sequences, with skin tones and VS16', () => {
+    for (const emoji of ['👩\u200D💻', '👩🏽\u200D🚀', '❤\uFE0F\u200D🔥', '👨\u200D👩\u200D👧']) {
+      expect(sanitizeText(emoji)).toBe(emoji);
+    }
+    // A ZWJ after an emoji but before a letter is not part of a sequence.
+    expect(sanitizeText('👍\u200Dx')).toBe('👍x');
+  });
+
+  it('keeps ZWNJ and ZWJ between letters of scripts that spell with them', () => {
+    const persian = 'می\u200Cخواهم';
+    const devanagari = 'क्\u200Dष';
+    expect(sanitizeText(persian)).toBe(persian);
+    expect(sanitizeText(devanagari)).toBe(devanagari);
+  });
+});

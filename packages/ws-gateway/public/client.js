@@ -1,6 +1,6 @@
 // chatgate browser client. Plain script, no build step. Every piece of text from the network
 // goes into the page through textContent or a DOM property (never parsed as HTML), so chat text
-// cannot inject markup. How the page behaves is described in docs/ and the package README.
+// cannot inject markup. How the page behaves for people is in the package README.
 (() => {
   /** Error codes that mean a message was refused and can be edited and resent. */
   const REFUSED_MESSAGE_CODES = new Set(['too_long', 'rate_limited']);
