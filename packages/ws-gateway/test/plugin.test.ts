@@ -101,7 +101,14 @@ describe('GET /ws (name in the connect message)', () => {
     alice.send({ type: 'connect', username: 'alice' });
     expect(await alice.nextFrame('connect_response')).toBe(CONNECTED);
     const welcome = await alice.next('welcome');
-    expect(welcome).toEqual({ type: 'welcome', name: 'alice', users: ['bob', 'alice'], seq: 2 });
+    expect(welcome).toEqual({
+      type: 'welcome',
+      name: 'alice',
+      users: ['bob', 'alice'],
+      seq: 2,
+      epoch: gw.room.position.epoch,
+      resume_token: expect.any(String),
+    });
   });
 
   it('auto-assigns userN when the connect message has no username', async () => {
