@@ -12,6 +12,8 @@ export type ChatEvent =
       history?: boolean;
       /** Posted by a bot or the application. */
       agent?: boolean;
+      /** `/me`: shown as `* from text`. */
+      action?: boolean;
     }
   /** Joins, leaves, renames and other server notices. */
   | { kind: 'notice'; text: string }

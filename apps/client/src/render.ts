@@ -38,6 +38,7 @@ export function renderEvent(event: ChatEvent, options: RenderOptions): string {
       const text = stripControls(event.text);
       const from = stripControls(event.from);
       const prefix = event.history ? paint(options, 'dim', '[history] ') : '';
+      if (event.action) return `${prefix}${paint(options, 'cyan', `* ${from}`)} ${text}`;
       if (event.to !== undefined) {
         const to = stripControls(event.to);
         const head = event.self ? `[you -> ${to}]:` : `[${from} -> you]:`;
@@ -72,6 +73,7 @@ export const CLIENT_HELP: ReadonlyArray<[usage: string, description: string]> = 
   ['text', 'send a message to everyone'],
   ['@NAME text', 'send a private message to NAME'],
   ['/users', 'list everyone in the room'],
+  ['/me ACTION', 'tell everyone what you do'],
   ['/nick NAME', 'change your name'],
   ['/history [N]', 'show the last N messages'],
   ['/help', 'show this list'],

@@ -19,6 +19,12 @@ describe('renderEvent', () => {
       renderEvent({ kind: 'message', from: 'me', to: 'bob', text: 'psst', self: true }, plain),
     ).toBe('[you -> bob]: psst');
     expect(
+      renderEvent(
+        { kind: 'message', from: 'bob', text: 'waves', self: false, action: true },
+        plain,
+      ),
+    ).toBe('* bob waves');
+    expect(
       renderEvent({ kind: 'message', from: 'ops', text: 'up', self: false, agent: true }, plain),
     ).toBe('[ops (bot)]: up');
     expect(

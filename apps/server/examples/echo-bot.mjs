@@ -13,6 +13,6 @@ server.addHandler(async (content, username) => {
 
 const ports = await server.start();
 console.log(`echo-bot listening on http://127.0.0.1:${ports.http}/`);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.stop());
+// SIGINT/SIGTERM stop it gracefully (join() resolves); a second one exits at once.
 await server.join();
 console.log('echo-bot stopped');

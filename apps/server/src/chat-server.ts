@@ -3,6 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { type Config, defaultConfig } from './config.js';
 import { createLogger } from './observability.js';
 import { type BoundPorts, Chatgate } from './server.js';
+import { type SignalTarget, watchShutdownSignals } from './signals.js';
 
 export interface ChatServerOptions {
   host?: string;
@@ -16,6 +17,11 @@ export interface ChatServerOptions {
   config?: Partial<Omit<Config, 'ports' | 'host'>>;
   /** A pino logger; defaults to JSON on stdout at `warn`. */
   logger?: PinoLogger;
+  /**
+   * From `start()` until stopped: the first SIGINT/SIGTERM stops gracefully (`join()`
+   * resolves), a second one exits the process at once with code 1. Default true.
+   */
+  handleSignals?: boolean;
 }
 
 /**
@@ -28,6 +34,8 @@ export class ChatServer {
   private stopped: Promise<void> | undefined;
   private resolveStopped!: () => void;
   private readonly whenStopped: Promise<void>;
+  private readonly handleSignals: boolean;
+  private unwatchSignals: (() => void) | undefined;
 
   constructor(options: ChatServerOptions = {}) {
     const base = defaultConfig();
@@ -49,6 +57,7 @@ export class ChatServer {
     this.whenStopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
+    this.handleSignals = options.handleSignals ?? true;
   }
 
   /** The room, for anything beyond this facade. */
@@ -68,13 +77,28 @@ export class ChatServer {
 
   /** Resolves with the bound ports once every listener is listening. */
   start(): Promise<BoundPorts> {
-    this.started ??= this.server.start();
+    this.started ??= this.server.start().then((ports) => {
+      if (this.handleSignals && this.stopped === undefined) {
+        this.unwatchSignals = watchShutdownSignals(process as SignalTarget, {
+          stop: () => this.stop(),
+          exit: (code) => process.exit(code),
+          warn: (message) => process.stderr.write(`chatgate: ${message}\n`),
+        });
+      }
+      return ports;
+    });
     return this.started;
   }
 
-  /** Graceful stop: clients are told, WebSockets close with 1001, handlers drain. */
+  /**
+   * Graceful stop: clients are told, WebSockets close with 1001, handlers drain for up to
+   * `drainTimeoutMs`; after that no handler call starts (one already running may finish).
+   */
   stop(): Promise<void> {
-    this.stopped ??= this.server.stop().finally(() => this.resolveStopped());
+    this.stopped ??= this.server.stop().finally(() => {
+      this.unwatchSignals?.();
+      this.resolveStopped();
+    });
     return this.stopped;
   }
 

@@ -81,3 +81,74 @@ describe('ChatServer facade', () => {
     expect(bot.stdout()).toContain('echo-bot stopped');
   });
 });
+
+describe('ChatServer facade > bounded drain', () => {
+  const dist = new URL('../dist/index.js', import.meta.url).href;
+
+  /** A bot whose handler takes `handlerMs`, in its own process, as the README shows. */
+  async function startSlowBot(drainTimeoutMs: number, handlerMs: number) {
+    const script = `
+      import { ChatServer } from ${JSON.stringify(dist)};
+      const server = new ChatServer({ host: '127.0.0.1', port: 0,
+        config: { logLevel: 'silent', drainTimeoutMs: ${drainTimeoutMs} } });
+      server.addHandler(async (content) => {
+        console.log('start ' + content);
+        await new Promise((resolve) => setTimeout(resolve, ${handlerMs}));
+      });
+      const ports = await server.start();
+      console.log('port ' + ports.http);
+      await server.join();
+      console.log('stopped');
+    `;
+    const bot = spawnNode(['--input-type=module', '-e', script]);
+    onTestFinished(() => {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    });
+    const port = await waitFor(
+      (check) => {
+        bot.child.stdout!.on('data', check);
+        return () => bot.child.stdout!.off('data', check);
+      },
+      () => {
+        const match = /port (\d+)/.exec(bot.stdout());
+        return match ? Number(match[1]) : undefined;
+      },
+      'the bot to listen',
+    );
+    const ws = await connectAs(port, 'alice');
+    for (let i = 1; i <= 10; i++) {
+      ws.send(JSON.stringify({ type: 'chat_message', content: `m${i}` }));
+    }
+    await waitFor(
+      (check) => {
+        bot.child.stdout!.on('data', check);
+        return () => bot.child.stdout!.off('data', check);
+      },
+      () => (bot.stdout().includes('start m1') ? true : undefined),
+      'the first handler call',
+    );
+    const starts = () => bot.stdout().match(/^start /gm)?.length ?? 0;
+    return { bot, ws, starts };
+  }
+
+  it('starts no handler call after drainTimeoutMs, so the process ends', async () => {
+    const { bot, starts } = await startSlowBot(200, 1000);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    expect(bot.stdout()).toContain('stopped');
+    // m1 was running; at most one more started inside the 200 ms drain, not all ten.
+    expect(starts()).toBeLessThanOrEqual(2);
+  });
+
+  it('exits at once with 1 on a second signal during the drain', async () => {
+    const { bot, ws, starts } = await startSlowBot(60_000, 60_000);
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    bot.child.kill('SIGTERM');
+    // The first signal was handled: the drain closed the WebSocket.
+    expect(await closed).toBe(1001);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(1);
+    expect(bot.stderr()).toContain('second SIGTERM, exiting now');
+    expect(starts()).toBe(1);
+  });
+});

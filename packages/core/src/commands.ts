@@ -4,6 +4,7 @@ import type { MessageEvent } from './events.js';
 export type Command =
   | { kind: 'public'; text: string }
   | { kind: 'private'; to: string; text: string }
+  | { kind: 'action'; text: string }
   | { kind: 'people' }
   | { kind: 'users' }
   | { kind: 'nick'; name: string }
@@ -42,6 +43,7 @@ export const COMMAND_HELP: ReadonlyArray<{ usage: string; description: string }>
   { usage: '/msg NAME text', description: 'send a private message to NAME' },
   { usage: '@people', description: 'list the others in the room' },
   { usage: '/users', description: 'list everyone in the room' },
+  { usage: '/me ACTION', description: 'tell everyone what you do (* NAME ACTION)' },
   { usage: '/nick NAME', description: 'change your name' },
   { usage: '/history [N]', description: `show the last N messages (default ${HISTORY_DEFAULT})` },
   { usage: '/help', description: 'show this list' },
@@ -64,7 +66,7 @@ export function parseCommand(input: string, plainText: PlainTextPolicy = 'public
     if (target.length === 0) return { kind: 'missing_target' };
     if (lower === 'all')
       return rest.length === 0 ? { kind: 'empty' } : { kind: 'public', text: rest };
-    if (rest.length === 0) return { kind: 'empty' };
+    // `@NAME` alone still names someone: an unknown NAME gets no_such_member, not silence.
     return { kind: 'private', to: target, text: rest };
   }
 
@@ -79,6 +81,9 @@ export function parseCommand(input: string, plainText: PlainTextPolicy = 'public
         }
         return { kind: 'private', to, text: body };
       }
+      case '/me':
+        if (rest.length === 0) return { kind: 'usage', command, usage: '/me ACTION' };
+        return { kind: 'action', text: rest };
       case '/users':
         return { kind: 'users' };
       case '/nick':

@@ -12,6 +12,8 @@ export interface MessageDraft {
   content: string;
   /** True for bot/application posts: delivered like messages, never dispatched to handlers. */
   agent: boolean;
+  /** `/me ACTION`: shown as an action line (`* alice waves`), not `alice: waves`. Public only. */
+  action?: boolean;
   toId?: MemberId;
   to?: string;
 }

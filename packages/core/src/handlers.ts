@@ -19,6 +19,7 @@ export class HandlerQueue {
   private readonly queue: MessageEvent[] = [];
   private head = 0;
   private running = false;
+  private stopped = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly log: Logger) {}
@@ -41,7 +42,7 @@ export class HandlerQueue {
   }
 
   enqueue(event: MessageEvent): void {
-    if (this.handlers.length === 0) return;
+    if (this.handlers.length === 0 || this.stopped) return;
     this.queue.push(event);
     if (!this.running) void this.drain();
   }
@@ -50,6 +51,19 @@ export class HandlerQueue {
   idle(): Promise<void> {
     if (this.backlog === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * No handler call starts after this (a drain that ran out of time): queued messages are
+   * dropped and their count returned; a call already running is left to finish.
+   */
+  stop(): number {
+    this.stopped = true;
+    const dropped = this.queue.length - this.head;
+    this.queue.length = 0;
+    this.head = 0;
+    if (!this.running) this.settleIdle();
+    return dropped;
   }
 
   private async drain(): Promise<void> {
@@ -62,6 +76,7 @@ export class HandlerQueue {
         this.head = 0;
       }
       for (const handler of [...this.handlers]) {
+        if (this.stopped) break;
         try {
           await handler(event.content, event.sender, event);
         } catch (err) {
@@ -72,6 +87,10 @@ export class HandlerQueue {
     this.queue.length = 0;
     this.head = 0;
     this.running = false;
+    this.settleIdle();
+  }
+
+  private settleIdle(): void {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

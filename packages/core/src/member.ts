@@ -16,6 +16,8 @@ export type MemberState = 'joining' | 'joined' | 'leaving' | 'left';
  */
 export interface MemberRoom {
   readonly limits: Readonly<RoomLimits>;
+  /** Members in the room (all nodes). */
+  readonly size: number;
   /** Everyone in the room (all nodes), in join order. */
   users(): string[];
   history(count: number): MessageEvent[];
@@ -29,6 +31,8 @@ export interface MemberRoom {
   releaseName(folded: string, by: MemberId): Promise<void>;
   /** Stops deliveries to `member` (it is leaving). */
   detach(member: Member): void;
+  /** Delivers the pending presence run to `member` now (see Member.flushPresence). */
+  flushPresenceTo(member: Member): void;
   countDrop(reason: string): void;
   countMessageIn(): void;
 }
@@ -124,6 +128,19 @@ export class Member {
     }
   }
 
+  /**
+   * Delivers others' joins and leaves still waiting for the room's presence flush to this
+   * member now. A transport calls it before a farewell, so they are not lost or reordered.
+   */
+  flushPresence(): void {
+    this.room.flushPresenceTo(this);
+  }
+
+  /** How many are in the room (all nodes), without building the list. */
+  get roomSize(): number {
+    return this.room.size;
+  }
+
   /** Everyone in the room, in join order. */
   users(): string[] {
     return this.room.users();
@@ -178,6 +195,11 @@ export class Member {
    */
   leave(reason: DisconnectReason = 'quit'): Promise<void> {
     if (this.leaving === undefined) {
+      // A member that may still read (it quit, or is being told why it must go) gets the
+      // presence it is owed before its last words; a closed or hopeless socket does not.
+      if (reason !== 'closed' && reason !== 'too_slow' && this.state === 'joined') {
+        this.room.flushPresenceTo(this);
+      }
       this.leaving = this.leaveOnce(reason);
     }
     return this.leaving;
@@ -259,20 +281,21 @@ export class Member {
     if (this.state !== 'joined') throw new ChatError('not_joined');
   }
 
-  /** @internal A public message, past the rate limit already. */
-  sendPublic(text: string): Promise<Reply> {
+  /** @internal A public message (or `/me` action), past the rate limit already. */
+  sendPublic(text: string, action = false): Promise<Reply> {
     const content = this.prepare(text);
     if (content === null) return Promise.resolve({ kind: 'ignored' });
     this.room.countMessageIn();
-    return this.room
-      .publishDraft({
-        kind: 'message',
-        senderId: this.id,
-        sender: this.currentName,
-        content,
-        agent: false,
-      })
-      .then(sentReply);
+    const draft: EventDraft = {
+      kind: 'message',
+      senderId: this.id,
+      sender: this.currentName,
+      content,
+      agent: false,
+    };
+    // Set only when true, so a plain message's event (and its JSON on the wire) is unchanged.
+    if (action) draft.action = true;
+    return this.room.publishDraft(draft).then(sentReply);
   }
 
   /** @internal A private message, past the rate limit already. */

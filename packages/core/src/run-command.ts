@@ -13,6 +13,8 @@ export function runCommand(member: Member, command: Command): Promise<Reply> {
   switch (command.kind) {
     case 'public':
       return member.sendPublic(command.text);
+    case 'action':
+      return member.sendPublic(command.text, true);
     case 'private':
       return member.sendPrivate(command.to, command.text);
     case 'people':

@@ -1,5 +1,5 @@
 import type { DisconnectReason } from './errors.js';
-import type { RoomEvent } from './events.js';
+import type { JoinEvent, LeaveEvent, RoomEvent } from './events.js';
 import type { Member } from './member.js';
 
 /**
@@ -8,10 +8,22 @@ import type { Member } from './member.js';
  * frame to every such member, so it must not depend on the recipient. Per-recipient views
  * (your own echo, a private message) are the Session's to render from the event.
  */
-export interface Dialect<F = unknown> {
+export interface Dialect<F = unknown, R = unknown> {
   readonly name: string;
   encode(event: RoomEvent): F | null;
+  /**
+   * Optional presence coalescing (docs/presence.md). When present, the room does not deliver
+   * others' joins and leaves one by one to this dialect's members: it collects them until the
+   * next presence flush (or until any other event, which flushes first, so `seq` order holds)
+   * and encodes the run once here; `roomSize` is the member count after the run. Each member
+   * then gets `Session.deliverPresence(run, known)`. A member's own join is still delivered at
+   * once through `deliver`. A storm of N joins then costs N writes per flush, not N² frames.
+   */
+  encodePresence?(events: ReadonlyArray<PresenceEvent>, roomSize: number): R;
 }
+
+/** The events a room may coalesce into presence runs. */
+export type PresenceEvent = JoinEvent | LeaveEvent;
 
 /**
  * One connection's side of membership, implemented by a transport.
@@ -25,10 +37,16 @@ export interface Dialect<F = unknown> {
  * why if the wire allows, then close. It must be idempotent; the transport still calls
  * `member.leave()` when its socket closes, which is a no-op by then.
  */
-export interface Session<F = unknown> {
-  readonly dialect: Dialect<F>;
+export interface Session<F = unknown, R = unknown> {
+  readonly dialect: Dialect<F, R>;
   readonly bufferedBytes: number;
   deliver(event: RoomEvent, frame: F | null, self: Member): void;
+  /**
+   * Required when the dialect has `encodePresence`: a run of joins and leaves, of which this
+   * member already knows the first `known` (it joined during the run: its own join and what
+   * came before are in its welcome). Same rules as `deliver` (slow check first, no throw).
+   */
+  deliverPresence?(run: R, known: number, self: Member): void;
   close(reason: DisconnectReason): void;
   /**
    * For a join with `since` (a client resuming): called after the member's own join and

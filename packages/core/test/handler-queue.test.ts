@@ -104,3 +104,30 @@ describe('HandlerQueue', () => {
     expect(seen.every(([, , seq], i) => seq === i + 1)).toBe(true);
   });
 });
+
+describe('HandlerQueue > stop (a drain that ran out of time)', () => {
+  it('starts no handler call after stop, lets the running one finish, and reports the dropped', async () => {
+    const queue = new HandlerQueue(recordingLogger().logger);
+    const started: string[] = [];
+    const running = gate();
+    queue.add(async (content) => {
+      started.push(`a:${content}`);
+      await running.promise;
+    });
+    queue.add((content) => {
+      started.push(`b:${content}`);
+    });
+    for (let seq = 1; seq <= 20; seq++) queue.enqueue(message(seq));
+    expect(started).toEqual(['a:m1']);
+    expect(queue.stop()).toBe(19);
+    const idle = queue.idle();
+    running.open();
+    await idle;
+    // One macrotask later: nothing else was started, not even m1's second handler.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['a:m1']);
+    queue.enqueue(message(21));
+    expect(queue.backlog).toBe(0);
+    expect(started).toEqual(['a:m1']);
+  });
+});

@@ -15,6 +15,33 @@ function capturingLogger() {
   return { logger: make(), entries };
 }
 
+describe('Room > /me', () => {
+  it('publishes an action as a public message marked action, kept in history and handled', async () => {
+    const room = new Room();
+    const handled: MessageEvent[] = [];
+    room.addHandler((_content, _username, event) => {
+      handled.push(event);
+    });
+    const a = await joinAs(room, 'alice');
+    const b = await joinAs(room, 'bob');
+    const reply = await a.member.input('/me waves');
+    expect(reply.kind).toBe('sent');
+    const [event] = room.history(1);
+    expect(event).toMatchObject({
+      kind: 'message',
+      sender: 'alice',
+      content: 'waves',
+      action: true,
+    });
+    expect(b.session.frames.at(-1)).toBe('alice: waves');
+    await a.member.input('plain');
+    expect(room.history(1)[0]).not.toHaveProperty('action');
+    await room.handlersIdle();
+    expect(handled.map((e) => e.action === true)).toEqual([true, false]);
+    await expect(a.member.input('/me')).rejects.toMatchObject({ code: 'bad_request' });
+  });
+});
+
 describe('Room > join', () => {
   it('announces a join to everyone, the joiner included', async () => {
     const room = new Room();
@@ -102,6 +129,9 @@ describe('Room > messages', () => {
     const a = await joinAs(room, 'alice');
     const b = await joinAs(room, 'bob');
     await expect(a.member.input('@nobody hi')).rejects.toMatchObject({ code: 'no_such_member' });
+    // With no text too: every transport then has a reply to show (not silence).
+    await expect(a.member.input('@nobody')).rejects.toMatchObject({ code: 'no_such_member' });
+    expect(await a.member.input('@bob')).toEqual({ kind: 'ignored' });
     await expect(a.member.whisper('ghost', 'hi')).rejects.toMatchObject({
       code: 'no_such_member',
     });

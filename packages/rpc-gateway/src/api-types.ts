@@ -18,6 +18,8 @@ export interface ChatMessage {
   to?: string;
   /** True for posts by the application or a bot (`room.post`). */
   agent?: boolean;
+  /** True for `/me ACTION`: show as `* username text`. */
+  action?: boolean;
   /** System notices: what happened. */
   event?: 'join' | 'leave' | 'rename';
   /** System notices: who it happened to (the new name after a rename). */

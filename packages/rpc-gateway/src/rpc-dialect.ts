@@ -27,6 +27,7 @@ export function toChatMessage(event: MessageEvent): ChatMessage {
   };
   if (event.to !== undefined) message.to = event.to;
   if (event.agent) message.agent = true;
+  if (event.action) message.action = true;
   return message;
 }
 

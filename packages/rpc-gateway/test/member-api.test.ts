@@ -37,6 +37,22 @@ async function member(url: string, name: string) {
 }
 
 describe('MemberApi via connectChat', () => {
+  it('sends /me as an action to everyone, marked action, and keeps it in history', async () => {
+    const { url } = await startServer();
+    const alice = await member(url, 'alice');
+    const bob = await member(url, 'bob');
+    const result = await bob.client.input('/me waves');
+    expect(result.kind).toBe('sent');
+    for (const m of [alice, bob]) {
+      expect(await m.next('waves')).toMatchObject({ username: 'bob', type: 'chat', action: true });
+    }
+    const history = await alice.client.history(5);
+    expect(history.at(-1)).toMatchObject({ text: 'waves', action: true });
+    await expect(bob.client.input('/me')).rejects.toThrow('Usage: /me ACTION');
+    await bob.client.send('plain');
+    expect(await alice.next('plain')).not.toHaveProperty('action');
+  });
+
   it('joins, and sends to everyone including the sender', async () => {
     const { url } = await startServer();
     const alice = await member(url, 'alice');

@@ -1,3 +1,4 @@
+export { BytesRun } from './bytes-run.js';
 export { atDialect } from './dialects/at.js';
 export { DIALECTS, type DialectName, resolveDialect } from './dialects/index.js';
 export { lineDialect } from './dialects/line.js';

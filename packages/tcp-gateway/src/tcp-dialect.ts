@@ -4,9 +4,11 @@ import type {
   DisconnectReason,
   Member,
   PlainTextPolicy,
+  PresenceEvent,
   Reply,
   RoomEvent,
 } from '@chatgate/core';
+import type { BytesRun } from './bytes-run.js';
 
 /** One unit of client input, as a dialect's decoder understands it. */
 export type Input =
@@ -48,7 +50,7 @@ export interface DecoderOptions {
  * must not depend on the recipient; `render` then picks per recipient (no echo, greetings,
  * private views), returning the shared frame whenever it can.
  */
-export interface TcpDialect extends Dialect<Buffer> {
+export interface TcpDialect extends Dialect<Buffer, BytesRun> {
   readonly name: string;
   /** `auto`: join at connect as `userN`. `first-input`: the first input names the member. */
   readonly naming: 'auto' | 'first-input';
@@ -59,6 +61,11 @@ export interface TcpDialect extends Dialect<Buffer> {
    * clients treat each read as one message.
    */
   readonly coalesce: boolean;
+  /**
+   * Optional presence coalescing (core's Dialect.encodePresence): the run's frames exactly as
+   * `render` would give them to a member who is not in them, back to back.
+   */
+  encodePresence?(events: ReadonlyArray<PresenceEvent>, roomSize: number): BytesRun;
   createDecoder(options: DecoderOptions): InputDecoder;
   /** What `self` sees for `event`; `frame` is `encode(event)`, shared by all recipients. */
   render(event: RoomEvent, frame: Buffer | null, self: Member): Buffer | null;

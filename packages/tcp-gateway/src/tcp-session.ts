@@ -15,6 +15,7 @@ import {
   type FrameSink,
   isOthersPresence,
 } from '@chatgate/core/transport';
+import type { BytesRun } from './bytes-run.js';
 import type { Input, InputDecoder, TcpDialect } from './tcp-dialect.js';
 
 /** What every session of one listener shares. */
@@ -68,7 +69,7 @@ export function onSocketError(this: SessionSocket, err: Error): void {
  * timeout, a malformed frame, the room's disconnect), `member.leave` is called with the first
  * reason and core announces it exactly once. The gate slot is released on socket 'close'.
  */
-export class TcpSession implements Session<Buffer>, FrameSink<Buffer> {
+export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> {
   readonly dialect: TcpDialect;
   private member: Member | undefined;
   private state: State = 'naming';
@@ -126,6 +127,13 @@ export class TcpSession implements Session<Buffer>, FrameSink<Buffer> {
     // Others' joins and leaves may wait for the next presence flush (see CorkedOutput).
     if (this.output !== null && isOthersPresence(event, self)) this.output.defer(bytes);
     else this.write(bytes);
+  }
+
+  /** A run of others' joins and leaves (line: the exact lines, built once for everyone). */
+  deliverPresence(run: BytesRun, known: number, self: Member): void {
+    if (this.member === undefined) this.member = self;
+    const bytes = run.from(known);
+    if (bytes.length > 0) this.write(bytes);
   }
 
   // ---- FrameSink (called by this session's CorkedOutput) ----

@@ -145,3 +145,24 @@ describe('at dialect', () => {
     await alice.waitClosed();
   });
 });
+
+describe('at dialect > reads that split a UTF-8 character', () => {
+  it('keeps a character split across two reads in one message (name José, not Jos)', async () => {
+    const { atDialect } = await import('../src/dialects/at.js');
+    const whole = Buffer.from('José\r\n');
+    for (let cut = 1; cut < whole.length; cut++) {
+      const decoder = atDialect.createDecoder();
+      decoder.push(whole.subarray(0, cut));
+      decoder.push(whole.subarray(cut));
+      const inputs = [];
+      for (let input = decoder.next(); input !== undefined; input = decoder.next()) {
+        inputs.push(input);
+      }
+      // Cut inside é: one message; elsewhere: two reads, two messages, nothing mangled.
+      const texts = inputs.map((i) => (i.kind === 'text' ? i.text : i.kind)).join('|');
+      expect(texts.replace('|', ''), `cut at ${cut}`).toBe('José');
+      expect(texts).not.toContain('\uFFFD');
+      if (cut === 4) expect(inputs).toHaveLength(1);
+    }
+  });
+});

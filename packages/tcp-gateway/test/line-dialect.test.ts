@@ -117,6 +117,7 @@ describe('line dialect', () => {
         '*   /msg NAME text  send a private message to NAME',
         '*   @people         list the others in the room',
         '*   /users          list everyone in the room',
+        '*   /me ACTION      tell everyone what you do (* NAME ACTION)',
         '*   /nick NAME      change your name',
         '*   /history [N]    show the last N messages (default 20)',
         '*   /help           show this list',

@@ -497,6 +497,7 @@
     if (mine) classes.push('msg-mine');
     if (msg.agent) classes.push('msg-agent');
     if (forMe && !isPrivate) classes.push('msg-mention');
+    if (msg.action) classes.push('msg-action');
     const item = el('li', classes.join(' '));
     item.appendChild(avatar(sender));
     const body = el('div', 'msg-body');
@@ -515,7 +516,8 @@
     meta.appendChild(time);
     body.appendChild(meta);
     const text = el('div', 'msg-text');
-    text.appendChild(linkified(content));
+    // `/me waves` arrives with "action": true and reads as an action line.
+    text.appendChild(linkified(msg.action ? `* ${sender} ${content}` : content));
     body.appendChild(text);
     if (charCount(content) > FOLD_CHARS) {
       text.classList.add('msg-folded');

@@ -10,7 +10,13 @@ export {
   CLOSE_TRY_AGAIN_LATER,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
-export { JsonDialect, jsonDialect } from './json-dialect.js';
+export {
+  DEFAULT_PRESENCE_LIST_MAX,
+  JsonDialect,
+  type JsonDialectOptions,
+  type JsonPresenceRun,
+  jsonDialect,
+} from './json-dialect.js';
 export {
   CLOSE_GRACE_MS,
   DEFAULT_HEARTBEAT_MS,
@@ -39,6 +45,7 @@ export {
   encodeEvent,
   encodeHistoryMessage,
   encodeLoginRefusal,
+  encodePresenceCount,
   encodeReply,
   encodeWelcome,
   FIRST_MESSAGE_MUST_BE_CONNECT,

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { CLOSE_TRY_AGAIN_LATER } from './close-codes.js';
+import { JsonDialect, jsonDialect } from './json-dialect.js';
 import { registerPage } from './page.js';
 import { encodeError } from './protocol.js';
 import { type GatewayContext, WsSession } from './ws-session.js';
@@ -23,6 +24,11 @@ export interface WsGatewayOptions {
   maxPayloadBytes?: number;
   /** Public messages replayed to a member as it joins. Default 50; 0 turns replay off. */
   historyReplay?: number;
+  /**
+   * Rooms larger than this get counts instead of names: the welcome carries `count` without
+   * `users`, and joins and leaves arrive as one `presence` count frame per flush. Default 500.
+   */
+  presenceListMax?: number;
   /** Ping interval; a peer that misses a ping is dropped by the next one. Default 30000; 0 off. */
   heartbeatMs?: number;
   /** Serve the browser client at `/`. Default true. */
@@ -71,6 +77,10 @@ async function wsGatewayPlugin(fastify: FastifyInstance, options: WsGatewayOptio
     closeDeadlines: new DeadlineQueue<WebSocket>(CLOSE_GRACE_MS, terminateIfOpen),
     heartbeat: heartbeatMs > 0 ? new Heartbeat<WsSession>(heartbeatMs) : null,
     sessions: new Set(),
+    dialect:
+      options.presenceListMax === undefined
+        ? jsonDialect
+        : new JsonDialect({ presenceListMax: options.presenceListMax }),
   };
 
   const accept = (ws: WebSocket, request: FastifyRequest, pathName: string | undefined) => {

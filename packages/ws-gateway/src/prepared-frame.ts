@@ -140,3 +140,24 @@ export function writePrepared(ws: WebSocket, wire: WireSocket, frame: PreparedFr
   }
   ws.send(frame.payload, { binary: false });
 }
+
+/**
+ * Writes frames `from`… of a run whose framed bytes lie back to back in `bytes` (starting at
+ * `start` for frame `from`) in one write of shared bytes, when the Sender is idle; otherwise,
+ * or when ws could not pre-frame, each frame through `ws.send` in order.
+ */
+export function writePreparedRun(
+  ws: WebSocket,
+  wire: WireSocket,
+  bytes: Buffer | null,
+  start: number,
+  frames: ReadonlyArray<PreparedFrame>,
+  from: number,
+): void {
+  if (from >= frames.length) return;
+  if (bytes !== null && (ws as unknown as WebSocketInternals)._sender!._state === SENDER_IDLE) {
+    wire.write(start === 0 ? bytes : bytes.subarray(start));
+    return;
+  }
+  for (let i = from; i < frames.length; i++) ws.send(frames[i]!.payload, { binary: false });
+}

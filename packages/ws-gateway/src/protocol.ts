@@ -148,6 +148,7 @@ function messageObject(event: MessageEvent, history: boolean): Record<string, un
     ts: event.ts,
   };
   if (event.to !== undefined) out.to = event.to;
+  if (event.action) out.action = true;
   if (history) out.history = true;
   return out;
 }
@@ -238,16 +239,37 @@ export function encodeLoginRefusal(message: string): string {
   return JSON.stringify({ type: 'login_response', success: false, message });
 }
 
-/** Sent once after connect_response and the history replay: who you are and who is here. */
+/**
+ * Sent once after connect_response and the history replay: who you are and who is here.
+ * `users` is null in a large room (then only `count`; `/users` lists the names).
+ */
 export function encodeWelcome(
   name: string,
-  users: readonly string[],
+  users: readonly string[] | null,
+  count: number,
   seq: number,
-  epoch?: string,
-  resumeToken?: string,
+  resume?: { epoch: string; token: string },
 ): string {
-  if (epoch === undefined) return JSON.stringify({ type: 'welcome', name, users, seq });
-  return JSON.stringify({ type: 'welcome', name, users, seq, epoch, resume_token: resumeToken });
+  const base =
+    users === null
+      ? { type: 'welcome', name, count, seq }
+      : { type: 'welcome', name, users, count, seq };
+  return JSON.stringify(
+    resume === undefined ? base : { ...base, epoch: resume.epoch, resume_token: resume.token },
+  );
+}
+
+/**
+ * A large room's joins and leaves since the last presence frame, as counts: `count` is the
+ * room's size after them (exact), `seq` the last of them. One frame per flush for everyone.
+ */
+export function encodePresenceCount(
+  count: number,
+  joined: number,
+  left: number,
+  seq: number,
+): string {
+  return JSON.stringify({ type: 'presence', count, joined, left, seq });
 }
 
 /** An error frame; `ref` is the refused chat_message's own ref, when it had one. */

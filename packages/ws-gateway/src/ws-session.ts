@@ -26,13 +26,14 @@ import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_UNSUPPORTED_DATA,
 } from './close-codes.js';
-import { jsonDialect } from './json-dialect.js';
+import type { JsonDialect, JsonPresenceRun } from './json-dialect.js';
 import {
   type PreparedFrame,
   sendPrepared,
   type WireSocket,
   wireSocketOf,
   writePrepared,
+  writePreparedRun,
 } from './prepared-frame.js';
 import {
   type ClientMessage,
@@ -61,6 +62,8 @@ export interface GatewayContext {
   readonly closeDeadlines: DeadlineQueue<WebSocket>;
   readonly heartbeat: Heartbeat<WsSession> | null;
   readonly sessions: Set<WsSession>;
+  /** This gateway's wire format (one instance: one encode per event for all its members). */
+  readonly dialect: JsonDialect;
 }
 
 type State = 'pending' | 'joining' | 'joined' | 'closing' | 'closed';
@@ -122,8 +125,10 @@ export interface AcceptOptions {
  * Session: `deliver` writes the room's pre-encoded frame as is (every recipient gets the same
  * bytes), and the member's own join is rendered here as connect_response, history, welcome.
  */
-export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFrame> {
-  readonly dialect = jsonDialect;
+export class WsSession
+  implements Session<PreparedFrame, JsonPresenceRun>, FrameSink<PreparedFrame>
+{
+  readonly dialect: JsonDialect;
   /** Set by a pong; cleared by each heartbeat tick. */
   alive = true;
   private state: State = 'pending';
@@ -147,6 +152,7 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
     this.log = options.log;
     this.wire = wireSocketOf(ws);
     this.output = this.wire === null ? null : new CorkedOutput(this.wire, this);
+    this.dialect = ctx.dialect;
   }
 
   /** Takes over an upgraded socket: listeners, name timeout, heartbeat. */
@@ -193,6 +199,22 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
     // the shared presence flush instead, and anything else written first sends it along.
     if (isOthersPresence(event, self)) output.defer(frame);
     else output.write(frame);
+  }
+
+  /**
+   * A run of others' joins and leaves, built once for every member: the tail after what this
+   * member knows, in one write of shared bytes (or one count frame in a large room).
+   */
+  deliverPresence(run: JsonPresenceRun, known: number, _self: Member): void {
+    if (!this.writable()) return;
+    const from = run.counted ? 0 : known;
+    const output = this.output;
+    if (output === null) {
+      for (let i = from; i < run.frames.length; i++) sendPrepared(this.ws, run.frames[i]!);
+      return;
+    }
+    output.prepare();
+    writePreparedRun(this.ws, this.wire!, run.bytes, run.starts[from] ?? 0, run.frames, from);
   }
 
   // ---- FrameSink (called by this session's CorkedOutput) ----
@@ -372,9 +394,11 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
         if (event.seq < seq) this.sendText(encodeHistoryMessage(event));
       }
     }
-    this.sendText(
-      encodeWelcome(self.name, self.users(), seq, this.ctx.room.position.epoch, self.resumeToken),
-    );
+    // A large room's welcome carries the count, not N names: N joins would cost N² bytes.
+    const count = self.roomSize;
+    const users = this.dialect.counts(count) ? null : self.users();
+    const resume = { epoch: this.ctx.room.position.epoch, token: self.resumeToken };
+    this.sendText(encodeWelcome(self.name, users, count, seq, resume));
   }
 
   /** Session: after a resume's missed events; a reset gets the history replay after all. */
@@ -454,6 +478,7 @@ export class WsSession implements Session<PreparedFrame>, FrameSink<PreparedFram
     closeText: string = reason,
   ): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    this.member?.flushPresence();
     this.output?.flushDeferred();
     if (lastFrame !== null) this.sendText(lastFrame);
     this.state = 'closing';

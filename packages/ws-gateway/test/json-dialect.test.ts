@@ -1,6 +1,6 @@
-import type { RoomEvent } from '@chatgate/core';
+import type { PresenceEvent, RoomEvent } from '@chatgate/core';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { encodeEvent, jsonDialect } from '../src/index.js';
+import { encodeEvent, JsonDialect, jsonDialect } from '../src/index.js';
 import { joinAs, startGateway } from './helpers.js';
 
 describe('jsonDialect', () => {
@@ -14,6 +14,32 @@ describe('jsonDialect', () => {
       expect(frame.framed[1]).toBe(frame.payload.length);
       expect(frame.framed.subarray(2).equals(frame.payload)).toBe(true);
     }
+  });
+
+  const run: PresenceEvent[] = [
+    { kind: 'join', memberId: 'n:1', name: 'a', seq: 5, ts: 1 },
+    { kind: 'join', memberId: 'n:2', name: 'b', seq: 6, ts: 1 },
+    { kind: 'leave', memberId: 'n:1', name: 'a', reason: 'quit', seq: 7, ts: 1 },
+  ];
+
+  it('encodes a small room’s presence run as its join/leave frames back to back', () => {
+    const encoded = new JsonDialect({ presenceListMax: 3 }).encodePresence(run, 3);
+    expect(encoded.counted).toBe(false);
+    expect(encoded.frames.map((f) => f.payload.toString())).toEqual(run.map(encodeEvent));
+    if (encoded.bytes !== null) {
+      const framed = encoded.frames.map((f) => f.framed!);
+      expect(encoded.bytes.equals(Buffer.concat(framed))).toBe(true);
+      // The tail for a member that knows the first event starts at the second frame.
+      expect(encoded.starts[1]).toBe(framed[0]!.length);
+    }
+  });
+
+  it('encodes a large room’s presence run as one count frame', () => {
+    const encoded = new JsonDialect({ presenceListMax: 3 }).encodePresence(run, 4);
+    expect(encoded.counted).toBe(true);
+    expect(encoded.frames.map((f) => JSON.parse(f.payload.toString()))).toEqual([
+      { type: 'presence', count: 4, joined: 2, left: 1, seq: 7 },
+    ]);
   });
 
   it('is encoded once per event, however many WebSocket members receive it', async () => {

@@ -37,6 +37,26 @@ describe('group_terminal handshake (GET /ws/:username)', () => {
     expect(Math.abs(parsed.ts - Date.now())).toBeLessThan(60_000);
   });
 
+  it('sends /me as a chat_message marked "action": true to everyone', async () => {
+    const gw = await startGateway();
+    const alice = await joinAs(gw, 'alice', '/ws/alice');
+    const bob = await joinAs(gw, 'bob', '/ws/bob');
+    alice.send({ type: 'chat_message', content: '/me waves' });
+    const [atAlice, atBob] = await Promise.all([
+      alice.nextFrame('chat_message'),
+      bob.nextFrame('chat_message'),
+    ]);
+    expect(atAlice).toBe(atBob);
+    expect(JSON.parse(atBob)).toMatchObject({
+      type: 'chat_message',
+      content: 'waves',
+      sender: 'alice',
+      action: true,
+    });
+    bob.send({ type: 'chat_message', content: 'plain' });
+    expect(await alice.next('chat_message')).not.toHaveProperty('action');
+  });
+
   it('refuses a taken name (case-insensitively) with login_response and closes 1008', async () => {
     const gw = await startGateway();
     const alice = await joinAs(gw, 'alice', '/ws/alice');
@@ -105,6 +125,7 @@ describe('GET /ws (name in the connect message)', () => {
       type: 'welcome',
       name: 'alice',
       users: ['bob', 'alice'],
+      count: 2,
       seq: 2,
       epoch: gw.room.position.epoch,
       resume_token: expect.any(String),

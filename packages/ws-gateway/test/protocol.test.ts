@@ -9,6 +9,7 @@ import {
   encodeEvent,
   encodeHistoryMessage,
   encodeLoginRefusal,
+  encodePresenceCount,
   encodeReply,
   encodeWelcome,
 } from '../src/index.js';
@@ -197,8 +198,15 @@ describe('handshake and reply frames', () => {
   });
 
   it('renders welcome, error and command replies', () => {
-    expect(encodeWelcome('alice', ['bob', 'alice'], 4)).toBe(
-      '{"type":"welcome","name":"alice","users":["bob","alice"],"seq":4}',
+    expect(encodeWelcome('alice', ['bob', 'alice'], 2, 4)).toBe(
+      '{"type":"welcome","name":"alice","users":["bob","alice"],"count":2,"seq":4}',
+    );
+    // A large room: the count only (`/users` lists the names).
+    expect(encodeWelcome('alice', null, 5000, 4)).toBe(
+      '{"type":"welcome","name":"alice","count":5000,"seq":4}',
+    );
+    expect(encodePresenceCount(5000, 40, 2, 77)).toBe(
+      '{"type":"presence","count":5000,"joined":40,"left":2,"seq":77}',
     );
     expect(encodeError('rate_limited', 'slow down')).toBe(
       '{"type":"error","code":"rate_limited","message":"slow down"}',

@@ -82,6 +82,7 @@ export class RpcConnection implements ChatConnection {
     const event: ChatEvent = { kind: 'message', from: message.username, text: message.text, self };
     if (message.to !== undefined) event.to = message.to;
     if (message.agent === true) event.agent = true;
+    if (message.action === true) event.action = true;
     return event;
   }
 

@@ -167,6 +167,7 @@ export class WsConnection implements ChatConnection {
         if (to !== undefined) event.to = to;
         if (frame.history === true) event.history = true;
         if (frame.agent === true) event.agent = true;
+        if (frame.action === true) event.action = true;
         return event;
       }
       case 'join':

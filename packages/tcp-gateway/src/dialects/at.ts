@@ -6,6 +6,8 @@ function bytes(text: string): Buffer {
 }
 
 const TRAILING_NEWLINES = /[\r\n]+$/;
+/** Bytes joined across reads that end mid-character, past which they go as one message. */
+const MAX_HELD_BYTES = 64 * 1024;
 
 /**
  * No framing: each chunk read from the socket is one message, its trailing `\r\n` removed.
@@ -15,12 +17,21 @@ class ChunkDecoder implements InputDecoder {
   private readonly utf8 = new TextDecoder('utf-8');
   private readonly texts: string[] = [];
   private readonly sizes: number[] = [];
+  /** A read that ended inside a character: it and the next read are one message. */
+  private partial = '';
+  private partialBytes = 0;
   pendingBytes = 0;
 
   push(chunk: Buffer): void {
-    this.texts.push(this.utf8.decode(chunk, { stream: true }).replace(TRAILING_NEWLINES, ''));
-    this.sizes.push(chunk.length);
+    this.partial += this.utf8.decode(chunk, { stream: true });
+    this.partialBytes += chunk.length;
     this.pendingBytes += chunk.length;
+    // Bounded: a peer that always ends mid-character cannot make us hold its input forever.
+    if (endsInsideCharacter(chunk) && this.partialBytes < MAX_HELD_BYTES) return;
+    this.texts.push(this.partial.replace(TRAILING_NEWLINES, ''));
+    this.sizes.push(this.partialBytes);
+    this.partial = '';
+    this.partialBytes = 0;
   }
 
   next(): Input | undefined {
@@ -29,6 +40,17 @@ class ChunkDecoder implements InputDecoder {
     this.pendingBytes -= this.sizes.shift()!;
     return { kind: 'text', text };
   }
+}
+
+/** True when the last bytes start a UTF-8 character that the chunk does not finish. */
+function endsInsideCharacter(chunk: Buffer): boolean {
+  for (let back = 1; back <= Math.min(3, chunk.length); back++) {
+    const byte = chunk[chunk.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return back < needed;
+  }
+  return false;
 }
 
 const ERROR_TEXT: Partial<Record<ChatError['code'], string>> = {
@@ -56,7 +78,10 @@ export const atDialect: TcpDialect = {
   },
 
   encode(event: RoomEvent): Buffer | null {
-    return event.kind === 'message' ? bytes(`${event.sender}: ${event.content}`) : null;
+    if (event.kind !== 'message') return null;
+    return bytes(
+      event.action ? `* ${event.sender} ${event.content}` : `${event.sender}: ${event.content}`,
+    );
   },
 
   render(event: RoomEvent, frame: Buffer | null, self: Member): Buffer | null {

@@ -2,9 +2,11 @@ import {
   ChatError,
   type DisconnectReason,
   type Member,
+  type PresenceEvent,
   type Reply,
   type RoomEvent,
 } from '@chatgate/core';
+import { BytesRun } from '../bytes-run.js';
 import { LINE_TOO_LONG, LineFramer } from '../framing/lines.js';
 import type { DecoderOptions, Input, InputDecoder, TcpDialect } from '../tcp-dialect.js';
 
@@ -48,10 +50,17 @@ class LineDecoder implements InputDecoder {
   }
 }
 
+function presenceLine(event: PresenceEvent): Buffer {
+  return notice(`${event.name} ${event.kind === 'join' ? 'joined' : 'left'} the chat`);
+}
+
 function renderMessageLines(events: ReadonlyArray<RoomEvent>): string {
   let out = '';
   for (const event of events) {
-    if (event.kind === 'message') out += `[${event.sender}]: ${event.content}\n`;
+    if (event.kind === 'message')
+      out += event.action
+        ? `* ${event.sender} ${event.content}\n`
+        : `[${event.sender}]: ${event.content}\n`;
   }
   return out;
 }
@@ -78,7 +87,7 @@ const FAREWELL: Record<DisconnectReason, Buffer | null> = {
 /**
  * nc/telnet (DESIGN §3.2 line): UTF-8 lines, auto-named `userN`, joined at connect.
  *
- * Others see `[NAME]: text`, `* NAME joined the chat`, `* NAME left the chat`,
+ * Others see `[NAME]: text`, `* NAME ACTION` (`/me`), `* NAME joined the chat`, `* NAME left the chat`,
  * `* OLD is now known as NEW`; the sender gets no echo of public messages. A private message
  * arrives as `[alice -> you]: text`, and its sender gets `[you -> bob]: text` as the receipt
  * (nc shows what was typed, not whether it reached anyone). Everything else is a `* ` line.
@@ -96,16 +105,22 @@ export const lineDialect: TcpDialect = {
   encode(event: RoomEvent): Buffer {
     switch (event.kind) {
       case 'message':
+        if (event.action) return notice(`${event.sender} ${event.content}`);
         return event.toId === undefined
           ? line(`[${event.sender}]: ${event.content}`)
           : line(`[${event.sender} -> you]: ${event.content}`);
       case 'join':
-        return notice(`${event.name} joined the chat`);
       case 'leave':
-        return notice(`${event.name} left the chat`);
+        return presenceLine(event);
       case 'rename':
         return notice(`${event.from} is now known as ${event.to}`);
     }
+  },
+
+  // A join storm's `* userN joined the chat` lines, built once per flush for every member
+  // (DESIGN §3.2 keeps the lines exact; only how they are produced is cheaper).
+  encodePresence(events: ReadonlyArray<PresenceEvent>): BytesRun {
+    return BytesRun.of(events.map(presenceLine));
   },
 
   render(event: RoomEvent, frame: Buffer | null, self: Member): Buffer | null {

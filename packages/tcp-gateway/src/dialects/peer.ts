@@ -131,6 +131,7 @@ export function createPeerDialect(options: PeerDialectOptions = {}): TcpDialect 
     encode(event: RoomEvent): Buffer {
       switch (event.kind) {
         case 'message':
+          if (event.action) return system(`* ${event.sender} ${event.content}`, event.ts);
           return encodeChatFrame(
             event.ts,
             event.toId === undefined ? event.sender : `${event.sender} -> you`,
@@ -174,7 +175,13 @@ export function createPeerDialect(options: PeerDialectOptions = {}): TcpDialect 
           );
         case 'history':
           if (reply.events.length === 0) return system('history: no messages yet', now());
-          return Buffer.concat(reply.events.map((e) => encodeChatFrame(e.ts, e.sender, e.content)));
+          return Buffer.concat(
+            reply.events.map((e) =>
+              e.action
+                ? system(`* ${e.sender} ${e.content}`, e.ts)
+                : encodeChatFrame(e.ts, e.sender, e.content),
+            ),
+          );
         case 'help':
           return system(
             `commands:\n${reply.commands.map((c) => `${c.usage} - ${c.description}`).join('\n')}`,
