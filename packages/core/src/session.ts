@@ -12,12 +12,12 @@ export interface Dialect<F = unknown, R = unknown> {
   readonly name: string;
   encode(event: RoomEvent): F | null;
   /**
-   * Optional presence coalescing (docs/presence.md). When present, the room does not deliver
-   * others' joins and leaves one by one to this dialect's members: it collects them until the
-   * next presence flush (or until any other event, which flushes first, so `seq` order holds)
-   * and encodes the run once here; `roomSize` is the member count after the run. Each member
-   * then gets `Session.deliverPresence(run, known)`. A member's own join is still delivered at
-   * once through `deliver`. A storm of N joins then costs N writes per flush, not N² frames.
+   * Optional presence coalescing (ws-gateway README, "Presence in large rooms"). When present,
+   * the room does not deliver others' joins and leaves one by one to this dialect's members:
+   * it collects them until its presence flush (or until any other event, which flushes first,
+   * so `seq` order holds) and encodes the run once here; `roomSize` is the member count after
+   * the run. Each member then gets `Session.deliverPresence(run, known)`, and its own join
+   * still comes at once through `deliver`. N joins then cost N writes per flush, not N² frames.
    */
   encodePresence?(events: ReadonlyArray<PresenceEvent>, roomSize: number): R;
 }

@@ -63,17 +63,17 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
   async join(username: string, callback: unknown): Promise<JoinResult> {
     this.calls.startCall();
     const connection = this.#connection;
-    const current = connection.legacy?.member;
+    const current = connection.originalApiMember?.member;
     if (current !== undefined && current.state === 'joined') {
       throw new RpcError('bad_request', `This session already joined as '${current.name}'`);
     }
-    if (connection.legacyJoining) {
+    if (connection.originalApiJoining) {
       throw new RpcError('bad_request', 'This session is already joining');
     }
-    connection.legacyJoining = true;
+    connection.originalApiJoining = true;
     try {
       const session = await connection.join(username, callback);
-      connection.legacy = session;
+      connection.originalApiMember = session;
       const room = connection.room;
       return {
         message: `Welcome to the chat, ${session.member!.name}!`,
@@ -81,7 +81,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
         users: room.users(),
       };
     } finally {
-      connection.legacyJoining = false;
+      connection.originalApiJoining = false;
     }
   }
 
@@ -103,7 +103,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     this.calls.startCall();
     const member = this.#own(username, (name) => `User '${name}' not found`);
     const name = member.name;
-    const session = this.#connection.legacy!;
+    const session = this.#connection.originalApiMember!;
     await this.#connection.leave(session, 'quit');
     return { message: `Goodbye, ${name}!` };
   }
@@ -117,7 +117,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
   /** The member this session joined as `username`, or a clear refusal. */
   #own(username: unknown, notFound: (name: string) => string): Member {
     const name = String(username);
-    const member = this.#connection.legacy?.member;
+    const member = this.#connection.originalApiMember?.member;
     if (member !== undefined && member.state === 'joined' && foldName(name) === member.folded) {
       return member;
     }

@@ -10,7 +10,7 @@ import type {
 import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';
 import { RpcError, toRpcError } from './rpc-error.js';
-import type { RpcSession } from './rpc-session.js';
+import type { RpcMemberSession } from './rpc-member-session.js';
 
 /**
  * The capability `connect(name, callback)` returns: holding it is being that member, so no
@@ -18,10 +18,10 @@ import type { RpcSession } from './rpc-session.js';
  */
 export class MemberApi extends RpcTarget implements MemberApiShape {
   readonly #connection: RpcConnection;
-  readonly #session: RpcSession;
+  readonly #session: RpcMemberSession;
   #lastName: string;
 
-  constructor(connection: RpcConnection, session: RpcSession) {
+  constructor(connection: RpcConnection, session: RpcMemberSession) {
     super();
     this.#connection = connection;
     this.#session = session;

@@ -4,7 +4,7 @@ import { RpcStub } from 'capnweb';
 import type { WebSocket } from 'ws';
 import type { ChatCallback } from './api-types.js';
 import { quote, RpcError, toRpcError } from './rpc-error.js';
-import { RpcSession, type SessionHost } from './rpc-session.js';
+import { RpcMemberSession, type SessionHost } from './rpc-member-session.js';
 import { CLOSE_POLICY, type TransportOwner } from './socket-transport.js';
 
 export interface ConnectionOptions {
@@ -32,11 +32,11 @@ const CONNECTION_CLOSES: Partial<Record<DisconnectReason, [code: number, reason:
  * session broken, every member leaves; `member.leave` is idempotent, so that is once each.
  */
 export class RpcConnection implements SessionHost, TransportOwner, Pingable {
-  readonly members = new Set<RpcSession>();
+  readonly members = new Set<RpcMemberSession>();
   /** The member joined through the original `join(username, callback)`. */
-  legacy: RpcSession | undefined;
-  /** A legacy join is in progress (refuses a second one racing it). */
-  legacyJoining = false;
+  originalApiMember: RpcMemberSession | undefined;
+  /** An original-API join is in progress (refuses a second one racing it). */
+  originalApiJoining = false;
   /** A pong came since the last heartbeat ping. */
   alive = true;
   closed = false;
@@ -47,7 +47,7 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
   /** Joins reach every member, like messages: the room's rate, per connection. */
   private readonly joins: TokenBucket;
   /** Gate slots held by members past the first, released when that member goes. */
-  private readonly extraSlots = new Map<RpcSession, () => void>();
+  private readonly extraSlots = new Map<RpcMemberSession, () => void>();
 
   constructor(
     readonly socket: WebSocket,
@@ -91,7 +91,7 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
   }
 
   /** Adds a member named `name` whose events go to `callback.onMessage`. Rejects RpcError. */
-  async join(name: unknown, callback: unknown): Promise<RpcSession> {
+  async join(name: unknown, callback: unknown): Promise<RpcMemberSession> {
     if (typeof name !== 'string') throw new RpcError('bad_request', 'The name must be a string');
     if (!(callback instanceof RpcStub)) {
       throw new RpcError(
@@ -118,7 +118,7 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
     }
     // capnweb disposes stubs passed as parameters when the call returns: keep our own.
     const stub = (callback as RpcStub<ChatCallback>).dup();
-    const session = new RpcSession(this, stub, this.options);
+    const session = new RpcMemberSession(this, stub, this.options);
     this.members.add(session);
     this.joinDeadlines?.delete(this);
     if (releaseSlot !== undefined) this.extraSlots.set(session, releaseSlot);
@@ -145,13 +145,13 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
   }
 
   /** Ends one member: no more deliveries, callback released, leave announced once. */
-  async leave(session: RpcSession, reason: DisconnectReason): Promise<void> {
+  async leave(session: RpcMemberSession, reason: DisconnectReason): Promise<void> {
     this.forget(session);
     session.end();
     await session.member?.leave(reason);
   }
 
-  memberClosed(session: RpcSession, reason: DisconnectReason): void {
+  memberClosed(session: RpcMemberSession, reason: DisconnectReason): void {
     this.forget(session);
     const close = CONNECTION_CLOSES[reason];
     if (close !== undefined) this.close(close[0], close[1]);
@@ -218,17 +218,17 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
         this.log.error({ err }, 'leaving on close failed');
       });
     }
-    this.legacy = undefined;
+    this.originalApiMember = undefined;
   }
 
-  private forget(session: RpcSession): void {
+  private forget(session: RpcMemberSession): void {
     this.members.delete(session);
     const releaseSlot = this.extraSlots.get(session);
     if (releaseSlot !== undefined) {
       this.extraSlots.delete(session);
       releaseSlot();
     }
-    if (this.legacy === session) this.legacy = undefined;
+    if (this.originalApiMember === session) this.originalApiMember = undefined;
     if (this.members.size === 0 && !this.closed) this.joinDeadlines?.add(this);
   }
 }

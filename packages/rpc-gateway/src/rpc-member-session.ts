@@ -9,7 +9,7 @@ export interface SessionHost {
   /** Bytes the socket has not sent yet. */
   readonly bufferedAmount: number;
   /** The server ends a member: some reasons end the whole connection. */
-  memberClosed(session: RpcSession, reason: DisconnectReason): void;
+  memberClosed(session: RpcMemberSession, reason: DisconnectReason): void;
 }
 
 export interface CallbackOptions {
@@ -23,7 +23,7 @@ export interface CallbackOptions {
  * (throws, or its connection broke) disconnects this member with `error`; one that stops
  * answering is found by the gateway's sweep (`expired`) and disconnected with `timeout`.
  */
-export class RpcSession implements Session<RpcFrame> {
+export class RpcMemberSession implements Session<RpcFrame> {
   readonly dialect = rpcDialect;
   /** Set once the room has delivered this member's own join. */
   member: Member | undefined;
