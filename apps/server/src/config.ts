@@ -30,6 +30,8 @@ export interface Config {
   /** PEM certificate chain and key; both or neither. Null: plain HTTP and TCP. */
   tlsCert: string | null;
   tlsKey: string | null;
+  /** File holding the HS256 secret; names then need a token (README "Tokens"). Null: anonymous. */
+  authSecret: string | null;
   /** Extra origins allowed to open WebSockets; `*` allows any. Own origin is always allowed. */
   allowedOrigins: string[];
   /** Proxy addresses or CIDRs whose X-Forwarded-For is believed. Empty: none. */
@@ -194,6 +196,13 @@ export const OPTIONS: Option[] = [
     'PEM certificate chain: HTTPS/WSS and TLS on TCP listeners',
   ),
   opt('tls-key', 'file', '', 'tlsKey', 'PEM private key for --tls-cert'),
+  opt(
+    'auth-secret',
+    'file',
+    '',
+    'authSecret',
+    'file with an HS256 secret: names need a JWT whose sub is the name',
+  ),
   opt(
     'allowed-origins',
     'origins',

@@ -4,6 +4,7 @@ import { createLogger } from './observability.js';
 import { Chatgate, ListenError } from './server.js';
 import { handleShutdownSignals } from './signals.js';
 import { TlsError } from './tls.js';
+import { TokenConfigError } from './tokens.js';
 import { version } from './version.js';
 
 function fail(message: string): never {
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     ports = await server.start();
   } catch (err) {
-    if (err instanceof ListenError || err instanceof TlsError) {
+    if (err instanceof ListenError || err instanceof TlsError || err instanceof TokenConfigError) {
       process.stderr.write(`chatgate: ${err.message}\n`);
       process.exit(1);
     }

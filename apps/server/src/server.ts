@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { type Logger, Room } from '@chatgate/core';
+import { type Logger, Room, type TokenVerifier } from '@chatgate/core';
 import { ConnectionGate } from '@chatgate/core/transport';
 import { RedisEngine } from '@chatgate/engine-redis';
 import { rpcGateway } from '@chatgate/rpc-gateway';
@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import { createMetrics, registerEngineMetrics, registerOpsRoutes } from './observability.js';
 import { createOriginCheck } from './origin-check.js';
 import { loadTls, type TlsMaterial } from './tls.js';
+import { loadTokenVerifier } from './tokens.js';
 
 export type ListenerName = keyof Config['ports'];
 
@@ -42,6 +43,7 @@ export class Chatgate {
   /** Refusals counted here; the gate counts its own caps (`total`, `per_address`). */
   readonly refusals = { origin: 0, auth: 0 };
   private tls: TlsMaterial | null = null;
+  private tokens: TokenVerifier | null = null;
   private draining = false;
   private stopping: Promise<void> | undefined;
 
@@ -97,6 +99,7 @@ export class Chatgate {
   async start(): Promise<BoundPorts> {
     const ports: BoundPorts = {};
     this.tls = loadTls(this.config);
+    this.tokens = loadTokenVerifier(this.config);
     const admin = this.config.ports.admin;
     try {
       for (const name of ['http', 'gt'] as const) {
@@ -128,6 +131,7 @@ export class Chatgate {
           gate: this.gate,
           logger: this.log as unknown as Logger,
           ...(this.tls === null ? {} : { tls: this.tls.context }),
+          ...(this.tokens === null ? {} : { refuseAll: this.tcpAuthRefusal() }),
           proxyProtocol: this.config.proxyProtocol,
         });
         this.tcp.push({ name: dialect, listener });
@@ -138,6 +142,16 @@ export class Chatgate {
       throw err;
     }
     return ports;
+  }
+
+  /** With tokens on, TCP dialects (which cannot carry one yet) take no anonymous names. */
+  private tcpAuthRefusal(): { reason: string; onRefused: () => void } {
+    return {
+      reason: 'this server requires a token; connect over WebSocket or RPC',
+      onRefused: () => {
+        this.refusals.auth++;
+      },
+    };
   }
 
   /** Graceful stop; safe to call more than once. */
@@ -236,12 +250,20 @@ export class Chatgate {
       ...shared,
       maxPayloadBytes: this.config.maxPayloadBytes,
       heartbeatMs: this.config.heartbeatMs,
+      ...(this.tokens === null ? {} : { tokens: this.tokens }),
+      onAuthRefused: () => {
+        this.refusals.auth++;
+      },
     });
     await app.register(rpcGateway, {
       ...shared,
       maxMessageSize: this.config.maxPayloadBytes,
       maxCallsInFlight: this.config.rpcMaxCallsInFlight,
       batchCors: this.config.rpcBatchCors,
+      ...(this.tokens === null ? {} : { tokens: this.tokens }),
+      onAuthRefused: () => {
+        this.refusals.auth++;
+      },
     });
     // Without --admin-port the main HTTP port keeps /metrics, and both keep the probes.
     if (withOps)

@@ -12,8 +12,20 @@ export const CHAT_ERROR_CODES = {
   not_joined: 'You are not in the room.',
   closed: 'The room is closed.',
   unavailable: 'The chat service is temporarily unavailable; try again.',
+  auth_required: 'This server requires a token to join.',
+  auth_invalid: 'That token is not valid for this name.',
+  auth_expired: 'That token has expired.',
   internal: 'Internal error.',
 } as const;
+
+/**
+ * Checks that `token` lets its holder take `name` (see docs/ and the README's "Tokens").
+ * Rejects with a ChatError `auth_required` (no token), `auth_invalid` (forged, malformed or
+ * another name's) or `auth_expired`. Gateways receive one as an option; none means anonymous.
+ */
+export interface TokenVerifier {
+  verifyName(token: string | undefined, name: string | undefined): Promise<void>;
+}
 
 export type ChatErrorCode = keyof typeof CHAT_ERROR_CODES;
 

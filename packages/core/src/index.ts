@@ -34,6 +34,7 @@ export {
   type ChatErrorCode,
   type DisconnectReason,
   isChatError,
+  type TokenVerifier,
   toChatError,
 } from './errors.js';
 export {

@@ -28,6 +28,11 @@ export interface ChatMessage {
   from?: string;
 }
 
+/** join's and connect's optional third argument: a token when the server requires one. */
+export interface JoinOptions {
+  token?: string;
+}
+
 /** `join()`'s answer. */
 export interface JoinResult {
   message: string;
@@ -81,12 +86,12 @@ export interface MemberApi extends RpcTarget {
 /** The main object served at `/rpc/ws`. */
 export interface ChatGatewayApi extends RpcTarget {
   readonly userCount: number;
-  join(username: string, callback: ChatCallback): Promise<JoinResult>;
+  join(username: string, callback: ChatCallback, options?: JoinOptions): Promise<JoinResult>;
   sendMessage(username: string, text: string): Promise<SendResult>;
   listUsers(): string[];
   getHistory(): ChatMessage[];
   leave(username: string): Promise<GoodbyeResult>;
-  connect(name: string, callback: ChatCallback): Promise<MemberApi>;
+  connect(name: string, callback: ChatCallback, options?: JoinOptions): Promise<MemberApi>;
 }
 
 /** The read-only object served by HTTP batch at `POST /rpc`. */

@@ -60,7 +60,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     this.#connection = connection;
   }
 
-  async join(username: string, callback: unknown): Promise<JoinResult> {
+  async join(username: string, callback: unknown, options?: unknown): Promise<JoinResult> {
     this.calls.startCall();
     const connection = this.#connection;
     const current = connection.originalApiMember?.member;
@@ -72,7 +72,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     }
     connection.originalApiJoining = true;
     try {
-      const session = await connection.join(username, callback);
+      const session = await connection.join(username, callback, tokenOf(options));
       connection.originalApiMember = session;
       const room = connection.room;
       return {
@@ -108,9 +108,9 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     return { message: `Goodbye, ${name}!` };
   }
 
-  async connect(name: string, callback: unknown): Promise<MemberApi> {
+  async connect(name: string, callback: unknown, options?: unknown): Promise<MemberApi> {
     this.calls.startCall();
-    const session = await this.#connection.join(name, callback);
+    const session = await this.#connection.join(name, callback, tokenOf(options));
     return new MemberApi(this.#connection, session);
   }
 
@@ -126,4 +126,10 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     }
     throw new RpcError('not_joined', notFound(quote(name)));
   }
+}
+
+/** The `token` of join's / connect's options argument (`{token}`), unchecked; absent: undefined. */
+function tokenOf(options: unknown): unknown {
+  if (typeof options !== 'object' || options === null) return undefined;
+  return (options as { token?: unknown }).token;
 }

@@ -1,4 +1,4 @@
-import { type Logger, lazyChild, type Room } from '@chatgate/core';
+import { type Logger, lazyChild, type Room, type TokenVerifier } from '@chatgate/core';
 import {
   type ConnectionGate,
   DEFAULT_CONNECTION_LIMITS,
@@ -21,6 +21,10 @@ import { ensureGlobalWebSocket } from './websocket-shim.js';
 export interface RpcGatewayOptions {
   /** The room RPC members join. */
   room: Room;
+  /** Names need a token this verifier accepts: join's/connect's `{token}`. Default: anonymous. */
+  tokens?: TokenVerifier;
+  /** Called once per join refused for its token. */
+  onAuthRefused?: () => void;
   /**
    * Shared connection caps (label `rpc`); its `nameTimeoutMs` closes memberless sockets. Each
    * member past a connection's first takes one more slot, so the per-address cap counts
@@ -121,6 +125,8 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
     maxMembersPerConnection:
       options.maxMembersPerConnection ?? RPC_DEFAULTS.maxMembersPerConnection,
     maxCallsPerMessage: options.maxCallsPerMessage ?? RPC_DEFAULTS.maxCallsPerMessage,
+    tokens: options.tokens ?? null,
+    authRefused: options.onAuthRefused ?? (() => {}),
   };
   const maxMessageSize = options.maxMessageSize ?? RPC_DEFAULTS.maxMessageSize;
   const transportLimits = {

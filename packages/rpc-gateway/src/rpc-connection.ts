@@ -1,4 +1,10 @@
-import { type DisconnectReason, type Logger, type Room, TokenBucket } from '@chatgate/core';
+import {
+  type DisconnectReason,
+  type Logger,
+  type Room,
+  TokenBucket,
+  type TokenVerifier,
+} from '@chatgate/core';
 import type { DeadlineQueue, Pingable } from '@chatgate/core/transport';
 import { RpcStub } from 'capnweb';
 import type { WebSocket } from 'ws';
@@ -13,6 +19,10 @@ export interface ConnectionOptions {
   maxMembersPerConnection: number;
   /** Calls (RPC method invocations) one incoming message may start, nested ones included. */
   maxCallsPerMessage: number;
+  /** Names need a token this verifier accepts (README "Tokens"); null: anonymous. */
+  tokens: TokenVerifier | null;
+  /** Called once per join refused for its token. */
+  authRefused: () => void;
 }
 
 /** A gate slot for a member past the connection's first: the per-address cap counts members. */
@@ -90,8 +100,20 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
     return this.socket.bufferedAmount;
   }
 
+  private async checkToken(tokens: TokenVerifier, name: string, token: unknown): Promise<void> {
+    if (token !== undefined && typeof token !== 'string') {
+      throw new RpcError('bad_request', 'The token must be a string');
+    }
+    try {
+      await tokens.verifyName(token, name);
+    } catch (err) {
+      this.options.authRefused();
+      throw toRpcError(err, this.log, name);
+    }
+  }
+
   /** Adds a member named `name` whose events go to `callback.onMessage`. Rejects RpcError. */
-  async join(name: unknown, callback: unknown): Promise<RpcMemberSession> {
+  async join(name: unknown, callback: unknown, token?: unknown): Promise<RpcMemberSession> {
     if (typeof name !== 'string') throw new RpcError('bad_request', 'The name must be a string');
     if (!(callback instanceof RpcStub)) {
       throw new RpcError(
@@ -99,6 +121,8 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
         'The callback must be an RpcTarget (or stub) with an onMessage(message) method',
       );
     }
+    if (this.closed) throw new RpcError('closed', 'The connection is closed');
+    if (this.options.tokens !== null) await this.checkToken(this.options.tokens, name, token);
     if (this.closed) throw new RpcError('closed', 'The connection is closed');
     if (this.members.size >= this.options.maxMembersPerConnection) {
       throw new RpcError(

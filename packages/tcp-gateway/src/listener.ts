@@ -27,6 +27,9 @@ export interface TcpListenerOptions {
   port?: number;
   /** Connection caps, shared by every listener of a server. Default: a private gate. */
   gate?: ConnectionGate;
+  /** Refuse every connection with this reason (e.g. the server requires tokens this dialect
+   *  cannot carry); `onRefused` counts them. Default: admit per the gate. */
+  refuseAll?: { reason: string; onRefused: () => void };
   logger?: Logger;
   /** TCP keepalive probe delay; 0 turns keepalive off. Default 30 s. */
   keepAliveMs?: number;
@@ -196,7 +199,12 @@ class NetTcpListener implements TcpListener, SessionOwner {
       raw.destroy();
       return;
     }
-    const admission = this.gate.admit(remote, this.label);
+    const refuseAll = this.options.refuseAll;
+    refuseAll?.onRefused();
+    const admission: { ok: true; release: () => void } | { ok: false; reason: string } =
+      refuseAll === undefined
+        ? this.gate.admit(remote, this.label)
+        : { ok: false, reason: refuseAll.reason };
     const socket = this.options.tls === undefined ? raw : this.wrapTls(raw);
     if (!admission.ok) {
       this.log.warn({ remote, reason: admission.reason }, 'connection refused');

@@ -1,4 +1,4 @@
-import { type Logger, lazyChild, type Room } from '@chatgate/core';
+import { type Logger, lazyChild, type Room, type TokenVerifier } from '@chatgate/core';
 import { ConnectionGate, DeadlineQueue, Heartbeat } from '@chatgate/core/transport';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -18,6 +18,10 @@ export interface WsGatewayOptions {
   gate?: ConnectionGate;
   /** pino-compatible logger; default the Fastify instance's logger. */
   logger?: Logger;
+  /** Names need a token that this verifier accepts (connect's `token`). Default: anonymous. */
+  tokens?: TokenVerifier;
+  /** Called once per connection refused for a missing, invalid or expired token. */
+  onAuthRefused?: () => void;
   /** WebSocket route; `${path}/:username` is the group_terminal route. Default `/ws`. */
   path?: string;
   /** Largest client message in bytes; larger closes with 1009. Default 65536. */
@@ -81,6 +85,8 @@ async function wsGatewayPlugin(fastify: FastifyInstance, options: WsGatewayOptio
       options.presenceListMax === undefined
         ? jsonDialect
         : new JsonDialect({ presenceListMax: options.presenceListMax }),
+    tokens: options.tokens ?? null,
+    authRefused: options.onAuthRefused ?? (() => {}),
   };
 
   const accept = (ws: WebSocket, request: FastifyRequest, pathName: string | undefined) => {

@@ -8,7 +8,7 @@ import { CHAT_ERROR_CODES } from '@chatgate/core';
 
 /** What one client frame means. `kind` is ours; `type` on the wire is the client's. */
 export type ClientMessage =
-  | { kind: 'connect'; username: string | undefined; resume?: ResumeRequest }
+  | { kind: 'connect'; username: string | undefined; resume?: ResumeRequest; token?: string }
   | { kind: 'chat'; content: string; to: string | undefined; ref: MessageRef | undefined }
   /** A well-formed object of a type we do not know: ignored, like the group_terminal client does. */
   | { kind: 'unknown'; type: string }
@@ -105,12 +105,17 @@ export function decodeClientMessage(data: Data, isBinary: boolean, maxBytes = 0)
         return invalidMessage('"username" must be a string.');
       }
       const name = typeof username === 'string' ? username : undefined;
+      const token = message.token;
+      if (token !== undefined && token !== null && typeof token !== 'string') {
+        return invalidMessage('"token" must be a string.');
+      }
+      const auth = typeof token === 'string' ? { token } : {};
       if (message.resume === undefined || message.resume === null) {
-        return { kind: 'connect', username: name };
+        return { kind: 'connect', username: name, ...auth };
       }
       const resume = decodeResume(message.resume);
       if (typeof resume === 'string') return invalidMessage(resume);
-      return { kind: 'connect', username: name, resume };
+      return { kind: 'connect', username: name, resume, ...auth };
     }
     case 'chat_message': {
       const { content, to, ref } = message;

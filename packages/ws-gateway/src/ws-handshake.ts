@@ -63,6 +63,9 @@ export function joinRefusal(error: ChatError): {
       return { message: NAME_TAKEN_MESSAGE, closeCode: CLOSE_POLICY_VIOLATION, bug: false };
     case 'name_invalid':
     case 'name_reserved':
+    case 'auth_required':
+    case 'auth_invalid':
+    case 'auth_expired':
       return { message: error.message, closeCode: CLOSE_POLICY_VIOLATION, bug: false };
     case 'closed':
       return { message: error.message, closeCode: CLOSE_GOING_AWAY, bug: false };

@@ -9,7 +9,7 @@ import type {
   RoomEvent,
   Session,
 } from '@chatgate/core';
-import { toChatError } from '@chatgate/core';
+import { type TokenVerifier, toChatError } from '@chatgate/core';
 import {
   CorkedOutput,
   type DeadlineQueue,
@@ -64,6 +64,10 @@ export interface GatewayContext {
   readonly sessions: Set<WsSession>;
   /** This gateway's wire format (one instance: one encode per event for all its members). */
   readonly dialect: JsonDialect;
+  /** Set when names need a token (see the README's "Tokens"); null: anonymous. */
+  readonly tokens: TokenVerifier | null;
+  /** Called once per connection refused for its token. */
+  readonly authRefused: () => void;
 }
 
 type State = 'pending' | 'joining' | 'joined' | 'closing' | 'closed';
@@ -326,7 +330,8 @@ export class WsSession
     const result = handshake(message, this.options.pathName);
     switch (result.kind) {
       case 'join':
-        this.join(result.name, result.resume);
+        if (this.ctx.tokens === null) this.join(result.name, result.resume);
+        else this.verifyThenJoin(this.ctx.tokens, message, result.name, result.resume);
         return;
       case 'connect_first':
         this.shut(
@@ -340,6 +345,31 @@ export class WsSession
         this.refuse(result.message, result.closeCode);
         return;
     }
+  }
+
+  /** With tokens on, the token must name this member before the room sees the join. */
+  private verifyThenJoin(
+    tokens: TokenVerifier,
+    message: TextMessage,
+    name: string | undefined,
+    resume: ResumeRequest | undefined,
+  ): void {
+    this.state = 'joining';
+    this.ctx.nameDeadlines.delete(this);
+    const token = message.kind === 'connect' ? message.token : undefined;
+    tokens.verifyName(token, name).then(
+      () => {
+        if (this.state === 'joining') this.join(name, resume);
+      },
+      (err: unknown) => {
+        if (this.state !== 'joining') return;
+        const error = toChatError(err);
+        const refusal = joinRefusal(error);
+        if (refusal.bug) this.log.error({ err }, 'token check failed');
+        else this.ctx.authRefused();
+        this.refuse(refusal.message, refusal.closeCode);
+      },
+    );
   }
 
   private join(name: string | undefined, resume: ResumeRequest | undefined): void {
