@@ -23,6 +23,8 @@ const project = (name: string, root: string) => ({
 
 export default defineConfig({
   test: {
+    // Unpacks the npm Chromium fallback once per run (a no-op where Debian's is installed).
+    globalSetup: ['./test-support/chromium-setup.ts'],
     projects: [
       project('core', './packages/core'),
       project('ws-gateway', './packages/ws-gateway'),

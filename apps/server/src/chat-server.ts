@@ -26,7 +26,8 @@ export interface ChatServerOptions {
 
 /**
  * The group_terminal `ChatServer` shape for people coming from it: construct, add handlers,
- * `start()`, speak with `post()`, and `join()` until it stops.
+ * `start()`, speak with `post()`, and `join()` until it stops. A facade over `Chatgate` (the
+ * full composed server): one HTTP listener on `port`, TCP dialects only when given ports.
  */
 export class ChatServer {
   private readonly server: Chatgate;

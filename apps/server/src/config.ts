@@ -11,6 +11,7 @@ export type Port = number | null;
 export interface Config {
   host: string;
   room: string;
+  /** `gt` is the group_terminal listener: plain HTTP on its clients' default port, 8723. */
   ports: { http: Port; gt: Port; line: Port; at: Port; peer: Port; admin: Port };
   maxConnections: number;
   maxPerAddress: number;

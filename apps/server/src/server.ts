@@ -26,7 +26,8 @@ export class ListenError extends Error {
 const TCP_DIALECTS = ['line', 'at', 'peer'] as const;
 
 /**
- * The combined server: one room, one connection gate, every listener. `start` binds every
+ * The combined server that the `chatgate` bin runs, driven by a full `Config` (ChatServer is
+ * the group_terminal-shaped facade over it): one room, one connection gate, every listener. `start` binds every
  * listener that is on; `stop` drains: readiness 503, stop accepting, tell every client,
  * close, wait for handlers up to the drain timeout.
  */

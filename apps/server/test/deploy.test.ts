@@ -259,6 +259,23 @@ describe('--admin-port', () => {
     }
   });
 
+  it('keeps answering while draining, so probes read 503 from /readyz', async () => {
+    const { server, ports } = await startInProcess(['--admin-port=0', '--drain-timeout-ms=5000']);
+    // A handler that is still busy holds the drain open.
+    let finish = () => {};
+    server.room.addHandler(() => new Promise<void>((resolve) => (finish = resolve)));
+    const member = await server.room.join(
+      { dialect: { name: 'none', encode: () => null }, bufferedBytes: 0, deliver() {}, close() {} },
+      { name: 'alice' },
+    );
+    await member.say('keep the handler busy');
+    const stopped = server.stop();
+    expect((await get(`http://127.0.0.1:${ports.admin}/readyz`)).status).toBe(503);
+    expect((await get(`http://127.0.0.1:${ports.admin}/healthz`)).status).toBe(200);
+    finish();
+    await stopped;
+  });
+
   it('keeps them on the main HTTP port by default', async () => {
     const { ports } = await startInProcess();
     expect(ports.admin).toBeUndefined();

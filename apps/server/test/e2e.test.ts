@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { chromiumLaunchOptions } from '../../../test-support/chromium.js';
 import {
   atClient,
   lineClient,
@@ -12,16 +12,9 @@ import {
 } from './clients.js';
 import { MAIN, spawnNode, startChatgate } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
 async function browserClient(port: number, name: string): Promise<StyleClient & { page: Page }> {
-  if (!existsSync(CHROMIUM) && process.env.CI !== 'true') {
-    throw new Error('chromium is not installed (apt-get install chromium)');
-  }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const { executablePath, args } = await chromiumLaunchOptions();
+  const browser = await chromium.launch({ executablePath, args });
   onTestFinished(() => browser.close());
   const page = await browser.newPage();
   page.setDefaultTimeout(10_000);

@@ -27,6 +27,8 @@ interface Channel {
   seq: number;
   subscribers: Subscriber[];
   names: Map<string, MemberId>;
+  /** Resume tokens of name claims, by folded name. */
+  tokens: Map<string, string>;
   presence: Map<MemberId, PresenceEntry>;
   /** Every event, oldest first, at most `logSize`. */
   log: RoomEvent[];
@@ -56,6 +58,7 @@ export class InProcessHub {
         seq: 0,
         subscribers: [],
         names: new Map(),
+        tokens: new Map(),
         presence: new Map(),
         log: [],
         history: [],
@@ -151,19 +154,32 @@ export class InProcessEngine implements Engine {
     return Promise.resolve(this.snapshotOf(this.hub.channel(room)));
   }
 
-  claim(room: string, folded: string, by: MemberId): Promise<boolean> {
+  claim(room: string, folded: string, by: MemberId, token?: string): Promise<boolean> {
     if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
-    const names = this.hub.channel(room).names;
-    const holder = names.get(folded);
+    const channel = this.hub.channel(room);
+    const holder = channel.names.get(folded);
     if (holder !== undefined && holder !== by) return Promise.resolve(false);
-    names.set(folded, by);
+    channel.names.set(folded, by);
+    if (token !== undefined) channel.tokens.set(folded, token);
     return Promise.resolve(true);
+  }
+
+  takeOver(room: string, folded: string, by: MemberId, token: string): Promise<MemberId | null> {
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    const channel = this.hub.channel(room);
+    const holder = channel.names.get(folded);
+    if (holder === undefined || channel.tokens.get(folded) !== token) return Promise.resolve(null);
+    channel.names.set(folded, by);
+    return Promise.resolve(holder);
   }
 
   release(room: string, folded: string, by: MemberId): Promise<void> {
     if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
-    const names = this.hub.channel(room).names;
-    if (names.get(folded) === by) names.delete(folded);
+    const channel = this.hub.channel(room);
+    if (channel.names.get(folded) === by) {
+      channel.names.delete(folded);
+      channel.tokens.delete(folded);
+    }
     return Promise.resolve();
   }
 
@@ -218,7 +234,9 @@ export class InProcessEngine implements Engine {
           });
         }
         for (const [folded, holder] of channel.names) {
-          if (nodeOfMember(holder) === node) channel.names.delete(folded);
+          if (nodeOfMember(holder) !== node) continue;
+          channel.names.delete(folded);
+          channel.tokens.delete(folded);
         }
       }
     }
@@ -250,7 +268,9 @@ export class InProcessEngine implements Engine {
       case 'leave':
         channel.presence.delete(event.memberId);
         for (const [folded, holder] of channel.names) {
-          if (holder === event.memberId) channel.names.delete(folded);
+          if (holder !== event.memberId) continue;
+          channel.names.delete(folded);
+          channel.tokens.delete(folded);
         }
         return;
       case 'rename': {

@@ -90,8 +90,16 @@ export interface EventBus {
  * lease expires, joined or not. Both reject `unavailable` when the backend is unreachable.
  */
 export interface NameRegistry {
-  claim(room: string, folded: string, by: MemberId): Promise<boolean>;
+  /** `token`, if given, is kept with the claim so its holder's client can `takeOver` later. */
+  claim(room: string, folded: string, by: MemberId, token?: string): Promise<boolean>;
   release(room: string, folded: string, by: MemberId): Promise<void>;
+  /**
+   * Gives the name to `by` at once if it is held with this `token` (a client retaking its own
+   * name after a network blip, before its old connection times out). Resolves the previous
+   * holder's id (its room then publishes that member's leave), or null if the token does not
+   * match (or the name is free: use `claim`). Atomic against racing claims.
+   */
+  takeOver(room: string, folded: string, by: MemberId, token: string): Promise<MemberId | null>;
 }
 
 /** `ready` while the engine can order events and claim names; else `unavailable`. */

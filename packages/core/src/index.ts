@@ -66,7 +66,7 @@ export {
   type RoomOptions,
   type RoomStats,
 } from './room.js';
-export type { Dialect, PresenceEvent, Session } from './session.js';
+export type { Dialect, PresenceEvent, ResumeOutcome, Session } from './session.js';
 export {
   codePointLength,
   hasControlCharacters,

@@ -43,6 +43,11 @@ export interface MemberRoom {
  */
 export class Member {
   state: MemberState = 'joining';
+  /**
+   * Given to this member's client at join: with it, a reconnecting client retakes its name at
+   * once (`JoinOptions.resumeToken`), without waiting for this connection to time out.
+   */
+  resumeToken = '';
   private currentName: string;
   private currentFolded: string;
   private refusedSinceCalm = 0;
@@ -233,6 +238,8 @@ export class Member {
   }
 
   private async leaveOnce(reason: DisconnectReason): Promise<void> {
+    // Already ended by the room (another node or a resumed connection took over): no second leave.
+    if (this.state === 'left') return;
     if (this.state === 'joining') await this.joined;
     this.state = 'leaving';
     this.room.detach(this);

@@ -1,5 +1,5 @@
 import type { PlainTextPolicy } from './commands.js';
-import type { Engine, RoomSnapshot } from './engine.js';
+import type { Engine, Position, RoomSnapshot } from './engine.js';
 import { InProcessEngine } from './engine-local.js';
 import { ChatError, type DisconnectReason, toChatError } from './errors.js';
 import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './events.js';
@@ -10,7 +10,7 @@ import { type Logger, lazyChild, noopLogger } from './log.js';
 import { Member, type MemberRoom } from './member.js';
 import { autoName, foldName, nameSkeleton, normalizeName } from './names.js';
 import { PRESENCE_FLUSH_MAX_MS, PRESENCE_FLUSH_MIN_MS } from './presence-flush.js';
-import type { Dialect, PresenceEvent, Session } from './session.js';
+import type { Dialect, PresenceEvent, ResumeOutcome, Session } from './session.js';
 import { prepareMessageText, sanitizeText } from './text.js';
 
 export interface RoomOptions {
@@ -35,6 +35,16 @@ export interface JoinOptions {
   plainText?: PlainTextPolicy;
   /** Extra log bindings for this member (transport, remote address…). */
   log?: Logger;
+  /**
+   * The resume token an earlier connection of this client got: if that connection still
+   * holds the requested name, it is ended (reason `closed`) and this join takes the name.
+   */
+  resumeToken?: string;
+  /**
+   * The last position this client saw: after its join the session gets exactly the events it
+   * missed (visible to it), then `session.resumed()`, then everything newer.
+   */
+  since?: Position;
 }
 
 export interface PostOptions {
@@ -96,6 +106,7 @@ export class Room implements MemberRoom {
   private readonly handlers: HandlerQueue;
   private readonly unsubscribe: () => void;
   private autoCounter = 0;
+  private lastSeq = 0;
   private closed = false;
   /** Events delivered while one is being applied wait here, so order holds under re-entry. */
   private readonly pending: RoomEvent[] = [];
@@ -111,6 +122,12 @@ export class Room implements MemberRoom {
   /** Leaves the engine refused while unavailable; published again once it is back. */
   private readonly unpublishedLeaves = new Map<MemberId, EventDraft>();
   private readonly stopWatchingEngine: () => void;
+  /** Members resuming: live events held until their missed events have been delivered. */
+  private readonly resuming = new Map<
+    MemberId,
+    { joinSeq: number; held: Array<[RoomEvent, unknown]> }
+  >();
+  private epoch = '';
 
   constructor(options: RoomOptions = {}) {
     this.name = options.name ?? 'main';
@@ -140,6 +157,11 @@ export class Room implements MemberRoom {
    */
   get ready(): Promise<void> {
     return this.readyWait.promise;
+  }
+
+  /** The position of the last event applied (for clients that will resume from it). */
+  get position(): Position {
+    return { epoch: this.epoch, seq: this.lastSeq };
   }
 
   /** True while the room can take joins and messages (synced, and its engine is ready). */
@@ -182,10 +204,33 @@ export class Room implements MemberRoom {
     if (this.closed) throw new ChatError('closed');
     await this.whenSynced();
     const id = `${this.engine.nodeId}:${++memberCounter}`;
-    const name =
-      options.name === undefined
-        ? await this.claimAutoName(id)
-        : await this.claimJoinName(options.name, id);
+    const token = globalThis.crypto.randomUUID();
+    let previous: MemberId | null = null;
+    let name: string;
+    if (options.name === undefined) {
+      name = await this.claimAutoName(id, token);
+    } else {
+      name = normalizeName(options.name);
+      this.refuseLookAlike(name, id);
+      const folded = foldName(name);
+      if (!(await this.engine.claim(this.name, folded, id, token))) {
+        previous =
+          options.resumeToken === undefined
+            ? null
+            : await this.engine.takeOver(this.name, folded, id, String(options.resumeToken));
+        if (previous === null) {
+          throw new ChatError('name_taken', `The name '${name}' is already taken.`);
+        }
+        await this.engine.claim(this.name, folded, id, token);
+        // The earlier connection goes first, so everyone sees it leave, then this one join.
+        await this.engine.publish(this.name, {
+          kind: 'leave',
+          memberId: previous,
+          name: this.records.get(previous)?.name ?? name,
+          reason: 'closed',
+        });
+      }
+    }
     if (this.closed) {
       await this.engine.release(this.name, foldName(name), id);
       throw new ChatError('closed');
@@ -193,7 +238,9 @@ export class Room implements MemberRoom {
     const log = lazyChild(options.log ?? this.log, { member: id });
     const bucket = new TokenBucket(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
     const member = new Member(this, id, name, session, options.plainText ?? 'public', bucket, log);
+    member.resumeToken = token;
     this.locals.set(id, member);
+    if (options.since !== undefined) this.resuming.set(id, { joinSeq: 0, held: [] });
     try {
       await this.engine.publish(this.name, { kind: 'join', memberId: id, name });
     } catch (err) {
@@ -202,7 +249,40 @@ export class Room implements MemberRoom {
       throw toChatError(err);
     }
     if (member.state === 'joining') await member.joined;
+    if (options.since !== undefined) await this.resume(member, options.since, previous);
     return member;
+  }
+
+  /** Delivers what a resuming member missed, tells its session, then what was held. */
+  private async resume(member: Member, since: Position, previous: MemberId | null) {
+    const state = this.resuming.get(member.id);
+    if (state === undefined) return;
+    let outcome: ResumeOutcome = { kind: 'reset' };
+    try {
+      const recovery = await this.engine.recover(this.name, {
+        epoch: String(since.epoch),
+        seq: Number(since.seq),
+      });
+      if (recovery.kind === 'events') {
+        const missed = recovery.events.filter(
+          (e) => e.seq < state.joinSeq && visibleTo(e, member.id, previous),
+        );
+        for (const event of missed) {
+          this.deliver(member, event, member.session.dialect.encode(event), true);
+        }
+        outcome = { kind: 'events', count: missed.length };
+      }
+    } catch (err) {
+      member.log.warn({ err }, 'resume could not read the log; telling the client to reset');
+    }
+    this.resuming.delete(member.id);
+    if (member.state !== 'joined') return;
+    try {
+      member.session.resumed?.(outcome, member);
+    } catch (err) {
+      member.log.error({ err }, 'session resumed() failed');
+    }
+    for (const [event, frame] of state.held) this.deliver(member, event, frame);
   }
 
   /** Registers a handler for public chat messages (not agent posts). Returns an unsubscribe. */
@@ -285,6 +365,8 @@ export class Room implements MemberRoom {
    * data) are disconnected with `timeout`, so their clients reconnect and resume.
    */
   private readonly onSync = (snapshot: RoomSnapshot): void => {
+    this.epoch = snapshot.position.epoch;
+    this.lastSeq = snapshot.position.seq;
     this.records.clear();
     this.byFolded.clear();
     this.bySkeleton.clear();
@@ -333,21 +415,12 @@ export class Room implements MemberRoom {
     }
   }
 
-  private async claimJoinName(requested: string, id: MemberId): Promise<string> {
-    const name = normalizeName(requested);
-    this.refuseLookAlike(name, id);
-    if (!(await this.engine.claim(this.name, foldName(name), id))) {
-      throw new ChatError('name_taken', `The name '${name}' is already taken.`);
-    }
-    return name;
-  }
-
-  private async claimAutoName(id: MemberId): Promise<string> {
+  private async claimAutoName(id: MemberId, token: string): Promise<string> {
     for (let i = 0; i < MAX_AUTO_NAME_TRIES; i++) {
       const name = autoName(++this.autoCounter);
       const folded = foldName(name);
       if (this.byFolded.has(folded) || this.bySkeleton.has(nameSkeleton(name))) continue;
-      if (await this.engine.claim(this.name, folded, id)) return name;
+      if (await this.engine.claim(this.name, folded, id, token)) return name;
     }
     throw new ChatError('internal', 'Could not find a free name.');
   }
@@ -368,6 +441,7 @@ export class Room implements MemberRoom {
   };
 
   private applySafely(event: RoomEvent): void {
+    this.lastSeq = event.seq;
     try {
       this.apply(event);
     } catch (err) {
@@ -407,6 +481,9 @@ export class Room implements MemberRoom {
         } else {
           this.fanOutPresence(event, undefined);
         }
+        // Held from here: the member's own join went out, what it missed comes next.
+        const resuming = this.resuming.get(event.memberId);
+        if (resuming !== undefined) resuming.joinSeq = event.seq;
         return;
       }
       case 'leave': {
@@ -583,7 +660,14 @@ export class Room implements MemberRoom {
     return false;
   }
 
-  private deliver(member: Member, event: RoomEvent, frame: unknown): void {
+  private deliver(member: Member, event: RoomEvent, frame: unknown, missed = false): void {
+    if (!missed && this.resuming.size > 0) {
+      const resuming = this.resuming.get(member.id);
+      if (resuming !== undefined && resuming.joinSeq > 0 && event.seq > resuming.joinSeq) {
+        resuming.held.push([event, frame]);
+        return;
+      }
+    }
     if (!this.admits(member)) return;
     const session = member.session;
     try {
@@ -658,4 +742,12 @@ export class Room implements MemberRoom {
   countMessageIn(): void {
     this.stats.messagesIn++;
   }
+}
+
+/** What a resuming member may see of a missed event: all but others' private messages. */
+function visibleTo(event: RoomEvent, self: MemberId, previous: MemberId | null): boolean {
+  if (event.kind !== 'message' || event.toId === undefined) return true;
+  const mine = (id: MemberId | null | undefined) =>
+    id === self || (previous !== null && id === previous);
+  return mine(event.senderId) || mine(event.toId);
 }

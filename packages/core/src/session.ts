@@ -48,4 +48,14 @@ export interface Session<F = unknown, R = unknown> {
    */
   deliverPresence?(run: R, known: number, self: Member): void;
   close(reason: DisconnectReason): void;
+  /**
+   * For a join with `since` (a client resuming): called after the member's own join and
+   * before anything newer. `events` were delivered just before (exactly what the client
+   * missed); `reset` means the engine could not tell (the history was reset or is older than
+   * the log): the client should forget what it had.
+   */
+  resumed?(outcome: ResumeOutcome, self: Member): void;
 }
+
+/** How a resume went: the missed events were delivered, or the history was reset. */
+export type ResumeOutcome = { kind: 'events'; count: number } | { kind: 'reset' };

@@ -239,6 +239,19 @@ export function engineConformance(
       expect(await b.claim(r, 'alice', 'b:1')).toBe(true);
     });
 
+    it('lets the holder of a resume token take its name over at once, and no one else', async () => {
+      const c = await cluster();
+      const r = room();
+      const [a, b] = [await c.node('a'), await c.node('b')];
+      expect(await a.claim(r, 'kim', 'a:1', 'secret-1')).toBe(true);
+      expect(await b.takeOver(r, 'kim', 'b:1', 'wrong')).toBeNull();
+      expect(await b.claim(r, 'kim', 'b:1')).toBe(false);
+      expect(await b.takeOver(r, 'kim', 'b:1', 'secret-1')).toBe('a:1');
+      expect(await a.claim(r, 'kim', 'a:2')).toBe(false);
+      await b.release(r, 'kim', 'b:1');
+      expect(await b.takeOver(r, 'kim', 'b:2', 'secret-1')).toBeNull();
+    });
+
     it('frees a name when its holder leaves', async () => {
       const c = await cluster();
       const r = room();

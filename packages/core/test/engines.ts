@@ -46,8 +46,11 @@ export class RecordingEngine implements Engine {
       stopRecording();
     };
   }
-  claim(room: string, folded: string, by: MemberId) {
-    return this.inner.claim(room, folded, by);
+  claim(room: string, folded: string, by: MemberId, token?: string) {
+    return this.inner.claim(room, folded, by, token);
+  }
+  takeOver(room: string, folded: string, by: MemberId, token: string) {
+    return this.inner.takeOver(room, folded, by, token);
   }
   release(room: string, folded: string, by: MemberId) {
     return this.inner.release(room, folded, by);
@@ -99,9 +102,14 @@ export class ScrambledEngine implements Engine {
     return this.inner.snapshot(room);
   }
 
-  async claim(room: string, folded: string, by: MemberId) {
+  async claim(room: string, folded: string, by: MemberId, token?: string) {
     await new Promise((resolve) => setImmediate(resolve));
-    return this.inner.claim(room, folded, by);
+    return this.inner.claim(room, folded, by, token);
+  }
+
+  async takeOver(room: string, folded: string, by: MemberId, token: string) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.inner.takeOver(room, folded, by, token);
   }
 
   async release(room: string, folded: string, by: MemberId) {

@@ -143,6 +143,51 @@ export function roomsOnCluster(
       expect(again.member.name).toBe('Doomed');
     });
 
+    it('a client resuming on another node retakes its name at once and gets exactly what it missed', async () => {
+      const { open } = await setup();
+      const a = await open('a');
+      const b = await open('b');
+      const alice = await join(a.room, 'alice');
+      const bob = await join(b.room, 'bob');
+      await alice.member.say('seen');
+      await alice.session.until((s) => s.messages().includes('seen'), 'seen');
+      const seen = alice.session.events.at(-1)!;
+      const since = { epoch: a.room.position.epoch, seq: seen.seq };
+      await bob.member.say('missed-1');
+      await bob.member.whisper('alice', 'missed-private');
+      await bob.member.say('missed-2');
+      await alice.session.until(
+        (s) => s.messages().includes('missed-2'),
+        'missed-2 on the old connection',
+      );
+
+      const outcomes: string[] = [];
+      const again = new WaitingSession();
+      again.resumed = (outcome) => void outcomes.push(JSON.stringify(outcome));
+      const back = await b.room.join(again, {
+        name: 'Alice',
+        resumeToken: alice.member.resumeToken,
+        since,
+      });
+      expect(back.name).toBe('Alice');
+      await alice.session.until((s) => s.closedWith.length > 0, 'the old connection closed');
+      expect(alice.session.closedWith).toEqual(['closed']);
+      await bob.member.say('live');
+      await again.until((s) => s.messages().includes('live'), 'live after resume');
+      expect(again.messages()).toEqual(['missed-1', 'missed-private', 'missed-2', 'live']);
+      // Three messages and the old connection's leave.
+      expect(outcomes).toEqual([JSON.stringify({ kind: 'events', count: 4 })]);
+      expect(b.room.users()).toEqual(['bob', 'Alice']);
+
+      const stale = new WaitingSession();
+      stale.resumed = (outcome) => void outcomes.push(outcome.kind);
+      await b.room.join(stale, { name: 'carl', since: { epoch: 'gone', seq: 1 } });
+      expect(outcomes.at(-1)).toBe('reset');
+      await expect(
+        b.room.join(new WaitingSession(), { name: 'alice', resumeToken: 'guess' }),
+      ).rejects.toMatchObject({ code: 'name_taken' });
+    });
+
     it('fails join and messages with unavailable once the engine is gone, and keeps members', async () => {
       const { open } = await setup();
       const a = await open('a');

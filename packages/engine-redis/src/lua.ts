@@ -9,6 +9,7 @@
  *   P{R}:history   stream id <seq>-0, field e   public messages, capped at the history size
  *   P{R}:presence  hash   memberId -> JSON      members on every node, with their join seq
  *   P{R}:names     hash   folded -> memberId    name claims
+ *   P{R}:tokens    hash   folded -> token       resume tokens of claims
  *   P{R}:ch        pub/sub channel              "<epoch>\n<event JSON>"
  *   Prooms         set    rooms                 for the reaper
  *   Pnodes         zset   nodeId -> lease expiry (ms, Redis clock)
@@ -47,6 +48,7 @@ local function order(room, epoch, body, kind, member, extra, public, history_siz
     redis.call('HDEL', k(room, 'presence'), member)
     if extra ~= '' and redis.call('HGET', k(room, 'names'), extra) == member then
       redis.call('HDEL', k(room, 'names'), extra)
+      redis.call('HDEL', k(room, 'tokens'), extra)
     end
   elseif kind == 'rename' then
     local old = redis.call('HGET', k(room, 'presence'), member)
@@ -104,7 +106,7 @@ return {'events', epoch, seq, entries}
 `;
 
 /**
- * ARGV: P, room, fresh epoch, folded, member, nodes key suffix unused. A claim wins if the
+ * ARGV: P, room, fresh epoch, folded, member, token ('' for none). A claim wins if the
  * name is free, already the member's, or held under a lapsed node lease. Returns 1 or 0.
  */
 export const CLAIM_SCRIPT = `${PRELUDE}
@@ -115,14 +117,30 @@ if holder and holder ~= ARGV[5] then
   if expires and tonumber(expires) > now_ms() then return 0 end
 end
 redis.call('HSET', names, ARGV[4], ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', k(ARGV[2], 'tokens'), ARGV[4], ARGV[6]) end
 redis.call('SADD', P .. 'rooms', ARGV[2])
 return 1
+`;
+
+/**
+ * ARGV: P, room, fresh epoch, folded, member, token. Gives the name to member if it is held
+ * with this token; returns the previous holder, or false.
+ */
+export const TAKE_OVER_SCRIPT = `${PRELUDE}
+local names = k(ARGV[2], 'names')
+local holder = redis.call('HGET', names, ARGV[4])
+if not holder or redis.call('HGET', k(ARGV[2], 'tokens'), ARGV[4]) ~= ARGV[6] then return false end
+redis.call('HSET', names, ARGV[4], ARGV[5])
+return holder
 `;
 
 /** ARGV: P, room, fresh epoch, folded, member. Frees the name only if member holds it. */
 export const RELEASE_SCRIPT = `${PRELUDE}
 local names = k(ARGV[2], 'names')
-if redis.call('HGET', names, ARGV[4]) == ARGV[5] then redis.call('HDEL', names, ARGV[4]) end
+if redis.call('HGET', names, ARGV[4]) == ARGV[5] then
+  redis.call('HDEL', names, ARGV[4])
+  redis.call('HDEL', k(ARGV[2], 'tokens'), ARGV[4])
+end
 return 1
 `;
 
@@ -158,7 +176,10 @@ if ARGV[6] == '1' then
       end
       local names = redis.call('HGETALL', k(room, 'names'))
       for i = 1, #names, 2 do
-        if is_dead[node_of(names[i + 1])] then redis.call('HDEL', k(room, 'names'), names[i]) end
+        if is_dead[node_of(names[i + 1])] then
+          redis.call('HDEL', k(room, 'names'), names[i])
+          redis.call('HDEL', k(room, 'tokens'), names[i])
+        end
       end
     end
     redis.call('ZREM', P .. 'nodes', unpack(dead))

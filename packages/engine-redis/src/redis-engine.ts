@@ -30,6 +30,7 @@ import {
   RECOVER_SCRIPT,
   RELEASE_SCRIPT,
   SNAPSHOT_SCRIPT,
+  TAKE_OVER_SCRIPT,
 } from './lua.js';
 import { type FeedStats, RoomFeed } from './room-feed.js';
 
@@ -76,6 +77,7 @@ interface Scripts {
   cgSnapshot: Script;
   cgRecover: Script;
   cgClaim: Script;
+  cgTakeOver: Script;
   cgRelease: Script;
   cgHeartbeat: Script;
   cgLeaveNode: Script;
@@ -287,10 +289,25 @@ export class RedisEngine implements Engine {
     };
   }
 
-  async claim(room: string, folded: string, by: MemberId): Promise<boolean> {
+  async claim(room: string, folded: string, by: MemberId, token = ''): Promise<boolean> {
     this.requireReady();
-    const won = await this.run('claim', () => this.scripts.cgClaim(...this.head(room), folded, by));
+    const won = await this.run('claim', () =>
+      this.scripts.cgClaim(...this.head(room), folded, by, token),
+    );
     return won === 1;
+  }
+
+  async takeOver(
+    room: string,
+    folded: string,
+    by: MemberId,
+    token: string,
+  ): Promise<MemberId | null> {
+    this.requireReady();
+    const previous = await this.run('claim', () =>
+      this.scripts.cgTakeOver(...this.head(room), folded, by, token),
+    );
+    return typeof previous === 'string' ? previous : null;
   }
 
   async release(room: string, folded: string, by: MemberId): Promise<void> {
@@ -458,6 +475,7 @@ function defineScripts(redis: Redis): Scripts {
     cgSnapshot: SNAPSHOT_SCRIPT,
     cgRecover: RECOVER_SCRIPT,
     cgClaim: CLAIM_SCRIPT,
+    cgTakeOver: TAKE_OVER_SCRIPT,
     cgRelease: RELEASE_SCRIPT,
     cgHeartbeat: HEARTBEAT_SCRIPT,
     cgLeaveNode: LEAVE_NODE_SCRIPT,

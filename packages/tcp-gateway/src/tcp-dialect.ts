@@ -29,7 +29,7 @@ export type Input =
  * throw on any byte sequence; memory held must be bounded.
  */
 export interface InputDecoder {
-  /** Bytes pushed and not yet returned as inputs (lets the session bound its backlog). */
+  /** Bytes pushed and not yet returned as inputs (lets the session bound the input it holds). */
   readonly pendingBytes: number;
   push(chunk: Buffer): void;
   /** The next input, or undefined when more bytes are needed. */

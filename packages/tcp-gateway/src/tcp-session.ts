@@ -150,7 +150,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
 
   /**
    * Ends the connection: leave with `reason`, send `notice` (default: the dialect's farewell
-   * for `reason`), close. Idempotent. `too_slow` destroys at once: its backlog is hopeless.
+   * for `reason`), close. Idempotent. `too_slow` destroys at once: its unsent output would never drain.
    */
   close(reason: DisconnectReason, notice?: Buffer | null): void {
     if (this.state === 'closing' || this.state === 'closed') return;

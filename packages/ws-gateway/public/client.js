@@ -44,6 +44,13 @@
     /** Ever been in the room this page load (decides retry vs. give up). */
     joinedOnce: false,
     users: [],
+    /**
+     * False in a large room: the server sends counts, not names (README "Presence in large
+     * rooms"), so the list shows how many are here and `/users` names them.
+     */
+    listed: true,
+    /** People in the room (exact in both modes). */
+    count: 0,
     target: null,
     seen: new Set(),
     attempts: 0,
@@ -276,17 +283,22 @@
     while (els.announcer.childElementCount > 3) els.announcer.firstElementChild.remove();
   }
 
-  function listNames(names) {
+  /** A few names, or how many (counts from a large room have no names). */
+  function listNames(names, unnamed) {
+    if (unnamed > 0 || names.length > 3) return String(names.length + unnamed);
     if (names.length === 1) return names[0];
-    if (names.length <= 3) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-    return String(names.length);
+    return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   }
 
   function runText(run) {
     const parts = [];
-    if (run.joined.length) parts.push(`${listNames(run.joined)} joined`);
-    if (run.left.length === 1) parts.push(run.leftText);
-    else if (run.left.length) parts.push(`${listNames(run.left)} left`);
+    if (run.joined.length + run.joinedUnnamed) {
+      parts.push(`${listNames(run.joined, run.joinedUnnamed)} joined`);
+    }
+    if (run.left.length === 1 && run.leftUnnamed === 0) parts.push(run.leftText);
+    else if (run.left.length + run.leftUnnamed) {
+      parts.push(`${listNames(run.left, run.leftUnnamed)} left`);
+    }
     if (run.renamed.length === 1) {
       const [from, to] = run.renamed[0];
       parts.push(`${from} is now known as ${to}`);
@@ -305,7 +317,16 @@
       item.appendChild(text);
       item.appendChild(el('time', 'notice-time', formatTime()));
       append(item, false);
-      run = { item, text, joined: [], left: [], leftText: '', renamed: [] };
+      run = {
+        item,
+        text,
+        joined: [],
+        joinedUnnamed: 0,
+        left: [],
+        leftUnnamed: 0,
+        leftText: '',
+        renamed: [],
+      };
       state.run = run;
     }
     update(run);
@@ -335,7 +356,16 @@
 
   function renderUsers() {
     const list = document.createDocumentFragment();
-    const sorted = state.users.slice().sort((a, b) => a.localeCompare(b));
+    const sorted = state.listed ? state.users.slice().sort((a, b) => a.localeCompare(b)) : [];
+    if (!state.listed) {
+      list.appendChild(
+        el(
+          'li',
+          'users-counted',
+          `${state.count} people are here: too many to list. Type /users to name them.`,
+        ),
+      );
+    }
     for (const name of sorted) {
       const item = el('li', 'user');
       const button = el('button', 'user-button');
@@ -355,17 +385,21 @@
     }
     // One mutation for the whole list.
     els.users.replaceChildren(list);
-    els.userCount.textContent = String(state.users.length);
-    els.usersToggleCount.textContent = String(state.users.length);
+    els.userCount.textContent = String(state.count);
+    els.usersToggleCount.textContent = String(state.count);
   }
 
   function addUser(name) {
-    if (!state.users.includes(name)) state.users.push(name);
+    if (!state.listed) state.count++;
+    else if (!state.users.includes(name)) state.users.push(name);
+    if (state.listed) state.count = state.users.length;
     usersChanged();
   }
 
   function removeUser(name) {
+    if (!state.listed) state.count = Math.max(0, state.count - 1);
     state.users = state.users.filter((n) => n !== name);
+    if (state.listed) state.count = state.users.length;
     if (state.target === name) setTarget(null);
     usersChanged();
   }
@@ -619,8 +653,10 @@
         state.name = String(msg.name);
         rememberName(state.name);
         els.myName.textContent = state.name;
-        state.users = Array.isArray(msg.users) ? msg.users.map(String) : [];
-        if (state.target && !state.users.includes(state.target)) setTarget(null);
+        state.listed = Array.isArray(msg.users);
+        state.users = state.listed ? msg.users.map(String) : [];
+        state.count = state.listed ? state.users.length : Number(msg.count) || 0;
+        if (state.listed && state.target && !state.users.includes(state.target)) setTarget(null);
         usersChanged();
         notice(again ? `Reconnected as ${state.name}` : `You joined as ${state.name}`, 'self');
         return;
@@ -646,6 +682,19 @@
           run.leftText = leaveText(msg);
         });
         return;
+      case 'presence': {
+        // A large room: counts instead of names, one frame per flush.
+        if (!fresh(msg)) return;
+        state.listed = false;
+        state.users = [];
+        state.count = Number(msg.count) || 0;
+        usersChanged();
+        presence((run) => {
+          run.joinedUnnamed += Number(msg.joined) || 0;
+          run.leftUnnamed += Number(msg.left) || 0;
+        });
+        return;
+      }
       case 'rename': {
         if (!fresh(msg)) return;
         const from = String(msg.from);
@@ -886,6 +935,8 @@
     state.joinedOnce = false;
     state.attempts = 0;
     state.users = [];
+    state.listed = true;
+    state.count = 0;
     state.seen.clear();
     state.target = null;
     state.messageCount = 0;

@@ -1,4 +1,4 @@
-import type { ChatErrorCode, MessageEvent, Reply, RoomEvent } from '@chatgate/core';
+import type { ChatErrorCode, MessageEvent, Reply, ResumeOutcome, RoomEvent } from '@chatgate/core';
 import { CHAT_ERROR_CODES } from '@chatgate/core';
 
 /**
@@ -8,7 +8,7 @@ import { CHAT_ERROR_CODES } from '@chatgate/core';
 
 /** What one client frame means. `kind` is ours; `type` on the wire is the client's. */
 export type ClientMessage =
-  | { kind: 'connect'; username: string | undefined }
+  | { kind: 'connect'; username: string | undefined; resume?: ResumeRequest }
   | { kind: 'chat'; content: string; to: string | undefined; ref: MessageRef | undefined }
   /** A well-formed object of a type we do not know: ignored, like the group_terminal client does. */
   | { kind: 'unknown'; type: string }
@@ -104,7 +104,13 @@ export function decodeClientMessage(data: Data, isBinary: boolean, maxBytes = 0)
       if (username !== undefined && username !== null && typeof username !== 'string') {
         return invalidMessage('"username" must be a string.');
       }
-      return { kind: 'connect', username: typeof username === 'string' ? username : undefined };
+      const name = typeof username === 'string' ? username : undefined;
+      if (message.resume === undefined || message.resume === null) {
+        return { kind: 'connect', username: name };
+      }
+      const resume = decodeResume(message.resume);
+      if (typeof resume === 'string') return invalidMessage(resume);
+      return { kind: 'connect', username: name, resume };
     }
     case 'chat_message': {
       const { content, to, ref } = message;
@@ -185,6 +191,49 @@ export function encodeConnectResponse(success: boolean, message: string): string
   return JSON.stringify({ type: 'connect_response', success, message });
 }
 
+/**
+ * A reconnecting client's `resume` in its connect: the token its last welcome gave it (to
+ * retake its name at once) and the last `epoch`/`seq` it saw (to get exactly what it missed).
+ */
+export interface ResumeRequest {
+  token?: string;
+  since?: { epoch: string; seq: number };
+}
+
+const MAX_RESUME_FIELD_CHARS = 100;
+
+/** A ResumeRequest, or why the field is malformed. */
+function decodeResume(value: unknown): ResumeRequest | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return '"resume" must be an object.';
+  }
+  const { token, epoch, seq } = value as Record<string, unknown>;
+  const out: ResumeRequest = {};
+  if (token !== undefined) {
+    if (typeof token !== 'string' || token.length > MAX_RESUME_FIELD_CHARS) {
+      return '"resume.token" must be a string (at most 100 characters).';
+    }
+    out.token = token;
+  }
+  if (epoch !== undefined || seq !== undefined) {
+    if (typeof epoch !== 'string' || epoch.length > MAX_RESUME_FIELD_CHARS) {
+      return '"resume.epoch" must be a string (at most 100 characters).';
+    }
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+      return '"resume.seq" must be a whole number >= 0.';
+    }
+    out.since = { epoch, seq };
+  }
+  return out;
+}
+
+/** After a resume: how many missed events were just sent, or that the history was reset. */
+export function encodeResumed(outcome: ResumeOutcome, epoch: string): string {
+  return outcome.kind === 'events'
+    ? JSON.stringify({ type: 'resumed', missed: outcome.count, epoch })
+    : JSON.stringify({ type: 'history_reset', epoch });
+}
+
 /** The name refusal; yes, the type really is `login_response` (DESIGN §3.1). */
 export function encodeLoginRefusal(message: string): string {
   return JSON.stringify({ type: 'login_response', success: false, message });
@@ -199,10 +248,15 @@ export function encodeWelcome(
   users: readonly string[] | null,
   count: number,
   seq: number,
+  resume?: { epoch: string; token: string },
 ): string {
-  return users === null
-    ? JSON.stringify({ type: 'welcome', name, count, seq })
-    : JSON.stringify({ type: 'welcome', name, users, count, seq });
+  const base =
+    users === null
+      ? { type: 'welcome', name, count, seq }
+      : { type: 'welcome', name, users, count, seq };
+  return JSON.stringify(
+    resume === undefined ? base : { ...base, epoch: resume.epoch, resume_token: resume.token },
+  );
 }
 
 /**

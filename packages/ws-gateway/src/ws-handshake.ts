@@ -10,12 +10,13 @@ import {
   FIRST_MESSAGE_MUST_BE_CONNECT,
   NAME_MISMATCH_MESSAGE,
   NAME_TAKEN_MESSAGE,
+  type ResumeRequest,
 } from './protocol.js';
 
 /** What a connection's first frame decides (pure: no socket, no room). */
 export type HandshakeResult =
   /** Join with this name; undefined asks the room for `userN`. */
-  | { kind: 'join'; name: string | undefined }
+  | { kind: 'join'; name: string | undefined; resume?: ResumeRequest }
   /** Not a connect: answer `connect_response` false, then close. */
   | { kind: 'connect_first'; message: string }
   /** Name refused before joining: answer `login_response` false, then close. */
@@ -31,12 +32,20 @@ export function handshake(message: ClientMessage, pathName: string | undefined):
     return { kind: 'connect_first', message: FIRST_MESSAGE_MUST_BE_CONNECT };
   }
   const name = message.username;
-  if (pathName === undefined) return { kind: 'join', name };
-  if (name === undefined) return { kind: 'join', name: pathName };
+  const resume = message.resume;
+  if (pathName === undefined) return withResume({ kind: 'join', name }, resume);
+  if (name === undefined) return withResume({ kind: 'join', name: pathName }, resume);
   if (name.normalize('NFC') !== pathName.normalize('NFC')) {
     return { kind: 'refuse', message: NAME_MISMATCH_MESSAGE, closeCode: CLOSE_POLICY_VIOLATION };
   }
-  return { kind: 'join', name };
+  return withResume({ kind: 'join', name }, resume);
+}
+
+function withResume(
+  join: { kind: 'join'; name: string | undefined },
+  resume: ResumeRequest | undefined,
+): HandshakeResult {
+  return resume === undefined ? join : { ...join, resume };
 }
 
 /**

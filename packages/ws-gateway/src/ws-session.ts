@@ -1,8 +1,10 @@
 import type {
   DisconnectReason,
+  JoinOptions,
   Logger,
   Member,
   MessageEvent,
+  ResumeOutcome,
   Room,
   RoomEvent,
   Session,
@@ -43,7 +45,9 @@ import {
   encodeHistoryMessage,
   encodeLoginRefusal,
   encodeReply,
+  encodeResumed,
   encodeWelcome,
+  type ResumeRequest,
 } from './protocol.js';
 import { handshake, joinRefusal } from './ws-handshake.js';
 
@@ -130,6 +134,8 @@ export class WsSession
   private state: State = 'pending';
   private member: Member | undefined;
   private reason: DisconnectReason | undefined;
+  /** Joined with `resume.since`: missed events replace the history replay. */
+  private resuming = false;
   /** Decoded frames that arrived while the join was in flight, handled in order after it. */
   private framesWhileJoining: TextMessage[] = [];
   private log: Logger;
@@ -320,7 +326,7 @@ export class WsSession
     const result = handshake(message, this.options.pathName);
     switch (result.kind) {
       case 'join':
-        this.join(result.name);
+        this.join(result.name, result.resume);
         return;
       case 'connect_first':
         this.shut(
@@ -336,10 +342,16 @@ export class WsSession
     }
   }
 
-  private join(name: string | undefined): void {
+  private join(name: string | undefined, resume: ResumeRequest | undefined): void {
     this.state = 'joining';
     this.ctx.nameDeadlines.delete(this);
-    const joinOptions = name === undefined ? { log: this.log } : { name, log: this.log };
+    const joinOptions: JoinOptions =
+      name === undefined ? { log: this.log } : { name, log: this.log };
+    if (resume?.token !== undefined) joinOptions.resumeToken = resume.token;
+    if (resume?.since !== undefined) {
+      joinOptions.since = resume.since;
+      this.resuming = true;
+    }
     this.ctx.room.join(this, joinOptions).then(
       (member) => {
         if (this.state !== 'joining') {
@@ -375,7 +387,8 @@ export class WsSession
   /** The member's own join: connect_response first (group_terminal waits for it), then history. */
   private welcome(self: Member, seq: number): void {
     this.sendText(encodeConnectResponse(true, CONNECTED_MESSAGE));
-    if (this.ctx.historyReplay > 0) {
+    // A resuming client gets what it missed instead (see resumed()), not the history again.
+    if (this.ctx.historyReplay > 0 && !this.resuming) {
       const history: MessageEvent[] = self.history(this.ctx.historyReplay);
       for (const event of history) {
         if (event.seq < seq) this.sendText(encodeHistoryMessage(event));
@@ -384,7 +397,19 @@ export class WsSession
     // A large room's welcome carries the count, not N names: N joins would cost N² bytes.
     const count = self.roomSize;
     const users = this.dialect.counts(count) ? null : self.users();
-    this.sendText(encodeWelcome(self.name, users, count, seq));
+    const resume = { epoch: this.ctx.room.position.epoch, token: self.resumeToken };
+    this.sendText(encodeWelcome(self.name, users, count, seq, resume));
+  }
+
+  /** Session: after a resume's missed events; a reset gets the history replay after all. */
+  resumed(outcome: ResumeOutcome, self: Member): void {
+    if (!this.writable()) return;
+    this.sendText(encodeResumed(outcome, this.ctx.room.position.epoch));
+    if (outcome.kind === 'reset' && this.ctx.historyReplay > 0) {
+      for (const event of self.history(this.ctx.historyReplay)) {
+        this.sendText(encodeHistoryMessage(event));
+      }
+    }
   }
 
   // ---- joined ----

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
+import { chromiumAvailable, chromiumLaunchOptions } from '../../../test-support/chromium.js';
 import type { Gateway } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// Locally a machine without chromium skips; under CI it must run (and fail if it cannot).
-export const runBrowser = existsSync(CHROMIUM) || process.env.CI === 'true';
+// Debian's chromium, or the npm one on a fresh Linux machine; under CI it must run.
+export const runBrowser = chromiumAvailable;
 export const UI_MS = 10_000;
 /** A browser test drives real Chromium and real sockets on a shared 2-core box. */
 export const BROWSER_TEST_MS = 60_000;
@@ -14,10 +13,8 @@ export const BROWSER_TEST_MS = 60_000;
 export function useBrowser(): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const { executablePath, args } = await chromiumLaunchOptions();
+    browser = await chromium.launch({ executablePath, args });
   });
   afterAll(async () => {
     await browser?.close();

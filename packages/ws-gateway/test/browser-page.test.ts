@@ -157,6 +157,30 @@ describe.skipIf(!runBrowser)(
       expect(await page.locator('#messages .notice').count()).toBeLessThanOrEqual(200);
     });
 
+    it('in a room too large for names the list shows the count, and joins arrive as one counted line', async () => {
+      const gw = await startGateway({ plugin: { presenceListMax: 3 } });
+      const page = await openPage(browser(), gw, { viewport: WIDE });
+      await join(page, 'alice');
+      await joinAs(gw, 'bob');
+      await joinAs(gw, 'carol');
+      await userEntry(page, 'carol').waitFor();
+      await page
+        .locator('#messages .notice-presence', { hasText: 'bob and carol joined' })
+        .waitFor();
+      // Past the limit the server sends counts: the list says how many, not stale names.
+      await Promise.all([joinAs(gw, 'dave'), joinAs(gw, 'erin')]);
+      await page.locator('#user-count', { hasText: '5' }).waitFor();
+      await page.locator('#users', { hasText: '5 people are here' }).waitFor();
+      expect(await page.locator('#users button').count()).toBe(0);
+      await page.locator('#messages .notice-presence', { hasText: '4 joined' }).waitFor();
+      // A page joining a large room is welcomed with the count alone.
+      const late = await openPage(browser(), gw, { viewport: WIDE });
+      await join(late, 'frank');
+      await late.locator('#user-count', { hasText: '6' }).waitFor();
+      await late.locator('#users', { hasText: '6 people are here' }).waitFor();
+      await page.locator('#user-count', { hasText: '6' }).waitFor();
+    });
+
     it('on a phone the online list is a drawer opened from the top bar, and fields use 16 px', async () => {
       const gw = await startGateway();
       await joinAs(gw, 'bob');

@@ -127,6 +127,8 @@ describe('GET /ws (name in the connect message)', () => {
       users: ['bob', 'alice'],
       count: 2,
       seq: 2,
+      epoch: gw.room.position.epoch,
+      resume_token: expect.any(String),
     });
   });
 
