@@ -1,0 +1,110 @@
+import type { Member, RoomEvent, Session } from '@chatgate/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { joinAs, nextEvent, startGateway, type TestClient } from './helpers.js';
+
+/** A member on another transport, in process: it records the events the room gives it. */
+class CanarySession implements Session<null> {
+  readonly dialect = { name: 'canary', encode: () => null };
+  readonly bufferedBytes = 0;
+  readonly texts: string[] = [];
+  private waiter: { text: string; resolve: () => void } | undefined;
+
+  deliver(event: RoomEvent, _frame: null, _self: Member): void {
+    if (event.kind !== 'message') return;
+    this.texts.push(event.content);
+    if (this.waiter?.text === event.content) this.waiter.resolve();
+  }
+
+  close(): void {}
+
+  heard(text: string): Promise<void> {
+    if (this.texts.includes(text)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`canary never heard ${text}`)), 5000);
+      this.waiter = {
+        text,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+  }
+}
+
+const TYPES = ['connect', 'chat_message', 'ping', 'history', 'users', 'login', '', 'x'];
+
+/** ws protocol-shaped JSON with arbitrary fields, plain garbage, and binary frames. */
+const frame = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        type: fc.constantFrom(...TYPES),
+        username: fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 2 })),
+        content: fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 2 })),
+        to: fc.oneof(fc.string({ maxLength: 40 }), fc.constant('canary-b')),
+        ref: fc.jsonValue({ maxDepth: 1 }),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map((m) => JSON.stringify(m)),
+  fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
+);
+
+async function attack(url: string, frames: Array<string | Buffer>): Promise<void> {
+  const socket = new WebSocket(url);
+  socket.on('error', () => {});
+  const closed = nextEvent(socket, 'close', 10_000).catch(() => {});
+  await Promise.race([nextEvent(socket, 'open'), closed]);
+  for (const data of frames) {
+    if (socket.readyState !== WebSocket.OPEN) break;
+    socket.send(data);
+  }
+  // A last round trip (or the close) shows the server has read everything we sent.
+  if (socket.readyState === WebSocket.OPEN) {
+    const pong = nextEvent(socket, 'pong', 10_000).catch(() => {});
+    socket.ping();
+    await Promise.race([pong, closed]);
+  }
+  socket.terminate();
+  await closed;
+}
+
+describe('ws hostile > arbitrary frames and JSON', () => {
+  it('keeps the server up, a canary pair on another transport chatting, and memory bounded', async () => {
+    const gw = await startGateway({
+      limits: { rateBurst: 10_000, ratePerSecond: 10_000 },
+      gate: { maxPerAddress: 10_000 },
+    });
+    const speaker = await gw.room.join(new CanarySession(), { name: 'canary-a' });
+    const listener = new CanarySession();
+    await gw.room.join(listener, { name: 'canary-b' });
+    const wsWatcher: TestClient = await joinAs(gw, 'ws-watcher');
+    const rssBefore = process.memoryUsage().rss;
+    let round = 0;
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/ws', '/ws/mallory', '/ws/canary-a'),
+        fc.array(frame, { minLength: 1, maxLength: 30 }),
+        async (path, frames) => {
+          await attack(`${gw.ws}${path}`, frames);
+          const text = `canary ${++round}`;
+          await speaker.say(text);
+          await listener.heard(text);
+          await wsWatcher.next((m) => m.type === 'chat_message' && m.content === text);
+        },
+      ),
+      { numRuns: 60, interruptAfterTimeLimit: 20_000 },
+    );
+
+    const canaryTexts = listener.texts.filter((t) => t.startsWith('canary '));
+    expect(canaryTexts).toEqual(Array.from({ length: round }, (_, i) => `canary ${i + 1}`));
+    expect(round).toBeGreaterThan(0);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+  });
+});
