@@ -47,7 +47,10 @@ async function browserClient(port: number, name: string): Promise<StyleClient & 
 }
 
 describe('chatgate end to end', () => {
-  it('puts every client style in one room, in one order, and drains on SIGTERM', async () => {
+  // Starts the real server and Chromium and joins six clients: give it room on a busy 2-core box.
+  it('puts every client style in one room, in one order, and drains on SIGTERM', {
+    timeout: 60_000,
+  }, async () => {
     const server = await startChatgate();
     const { ports } = server;
 

@@ -195,10 +195,11 @@ describe.skipIf(!runBrowser)(
       await toggle.click();
       await sidebar.waitFor({ state: 'visible' });
       expect(await toggle.getAttribute('aria-expanded')).toBe('true');
-      const box = await sidebar.boundingBox();
-      expect(box).not.toBeNull();
-      expect(box!.x).toBeGreaterThanOrEqual(0);
-      expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width + 0.5);
+      // The drawer slides in (a CSS transition): wait until it has settled inside the screen.
+      await page.waitForFunction(() => {
+        const rect = document.getElementById('sidebar')!.getBoundingClientRect();
+        return rect.width > 0 && rect.left >= 0 && rect.right <= window.innerWidth + 0.5;
+      });
       // Picking someone in the drawer closes it and addresses them.
       await userEntry(page, 'bob').click();
       await page.locator('#target-name', { hasText: 'bob' }).waitFor();
