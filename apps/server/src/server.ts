@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { type Logger, Room } from '@chatgate/core';
-import { ConnectionGate } from '@chatgate/core/transport';
+import { ConnectionGate, createWebSocketErrorHandler } from '@chatgate/core/transport';
 import { RedisEngine } from '@chatgate/engine-redis';
 import { rpcGateway } from '@chatgate/rpc-gateway';
 import { createTcpListener, type TcpListener } from '@chatgate/tcp-gateway';
@@ -223,13 +223,9 @@ export class Chatgate {
     await app.register(websocket, {
       // ws refuses an over-size message (1009) before buffering it whole.
       options: { maxPayload: this.config.maxPayloadBytes },
-      // A client's protocol error (bad UTF-8, over-size) is not a server bug.
-      errorHandler: (err, socket) => {
-        const fromClient = String((err as NodeJS.ErrnoException).code ?? '').startsWith('WS_ERR_');
-        if (fromClient) app.log.warn({ err: err.message }, 'websocket client error');
-        else app.log.error({ err }, 'websocket handler failed');
-        socket.terminate();
-      },
+      // A client's protocol error (bad UTF-8, over-size) is not a server bug, and its close
+      // frame must reach the client: no terminate for those.
+      errorHandler: createWebSocketErrorHandler(app.log as unknown as Logger),
     });
     const shared = { room: this.room, gate: this.gate, logger: this.log as unknown as Logger };
     await app.register(wsGateway, {

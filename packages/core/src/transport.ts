@@ -18,3 +18,8 @@ export {
   PRESENCE_FLUSH_MIN_MS,
   schedulePresenceFlush,
 } from './presence-flush.js';
+export {
+  createWebSocketErrorHandler,
+  isClientProtocolError,
+  type Terminable,
+} from './websocket-errors.js';

@@ -2,12 +2,13 @@ import {
   type DisconnectReason,
   type Logger,
   type Member,
+  noopLogger,
   Room,
   type RoomEvent,
   type RoomOptions,
   type Session,
 } from '@chatgate/core';
-import type { ConnectionGate } from '@chatgate/core/transport';
+import { type ConnectionGate, createWebSocketErrorHandler } from '@chatgate/core/transport';
 import websocket from '@fastify/websocket';
 import { newWebSocketRpcSession, type RpcStub, RpcTarget } from 'capnweb';
 import Fastify from 'fastify';
@@ -40,7 +41,10 @@ export async function startServer(
     await room.close('shutdown');
     await app.close();
   });
-  await app.register(websocket, { options: { maxPayload: maxPayload ?? 1024 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: maxPayload ?? 1024 * 1024 },
+    errorHandler: createWebSocketErrorHandler(noopLogger),
+  });
   await app.register(rpcGateway, { ...gatewayOptions, room });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -1,6 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { InProcessEngine, Room, type RoomLimits } from '@chatgate/core';
-import { ConnectionGate, type ConnectionGateOptions } from '@chatgate/core/transport';
+import { InProcessEngine, noopLogger, Room, type RoomLimits } from '@chatgate/core';
+import {
+  ConnectionGate,
+  type ConnectionGateOptions,
+  createWebSocketErrorHandler,
+} from '@chatgate/core/transport';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
@@ -101,6 +105,7 @@ export async function startGateway(setup: GatewaySetup = {}): Promise<Gateway> {
   });
   await app.register(websocket, {
     options: setup.wsMaxPayload === undefined ? {} : { maxPayload: setup.wsMaxPayload },
+    errorHandler: createWebSocketErrorHandler(noopLogger),
   });
   await app.register(wsGateway, {
     room,
