@@ -2,7 +2,7 @@ import { groupRuns, median, type RunGroup } from './run-groups.js';
 import type { RunResult } from './run-result.js';
 import { RAW_FOR, type ScenarioId, type Transport } from './scenarios.js';
 
-/** One DESIGN §5 target, judged from chatgate's runs and its raw ceiling's runs. */
+/** One performance target (docs/architecture.md), judged from chatgate's runs and its raw ceiling's runs. */
 export interface Check {
   scenario: ScenarioId;
   transport: Transport;

@@ -1,4 +1,4 @@
-/** What one run measures; DESIGN §5 lists the targets. */
+/** What one run measures; docs/architecture.md lists the targets. */
 export type ScenarioId =
   | 'latency'
   | 'efficiency'

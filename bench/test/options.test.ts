@@ -53,7 +53,7 @@ describe('scenarios', () => {
     expect(targetsFor('mixed')).toEqual(['chatgate']);
   });
 
-  it('keeps the DESIGN §5 sizes in full mode', () => {
+  it('keeps the documented target sizes in full mode', () => {
     const full = Object.fromEntries(scenarios('full').map((s) => [s.id, s]));
     expect(full.latency).toMatchObject({ senders: 1, receivers: 500, ratePerSender: 200 });
     expect(full.efficiency).toMatchObject({ senders: 1, receivers: 1000, ratePerSender: 200 });

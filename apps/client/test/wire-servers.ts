@@ -1,4 +1,4 @@
-// A minimal server speaking exactly the documented WebSocket JSON format (DESIGN §3.1), for
+// A minimal server speaking exactly the documented WebSocket JSON format (docs/protocols.md), for
 // what the real ws gateway never does: the original group_terminal server sends no `welcome`.
 import { onTestFinished } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';

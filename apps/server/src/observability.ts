@@ -1,18 +1,32 @@
+import { createRequire } from 'node:module';
 import type { Room } from '@chatgate/core';
 import type { ConnectionGate } from '@chatgate/core/transport';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { version } from './version.js';
 
-/** Root logger: JSON lines on stdout, pretty when stdout is a terminal. */
+type Pretty = typeof PinoPretty;
+
+/** pino-pretty is an optional dependency: without it a terminal gets JSON lines too. */
+export function loadPretty(): Pretty | undefined {
+  try {
+    return createRequire(import.meta.url)('pino-pretty') as Pretty;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Root logger: JSON lines on stdout, pretty when stdout is a terminal and pino-pretty is installed. */
 export function createLogger(
   level: string,
   stream: NodeJS.WritableStream = process.stdout,
+  load: () => Pretty | undefined = loadPretty,
 ): PinoLogger {
   const options = { level, base: { pid: process.pid } };
-  if ((stream as NodeJS.WriteStream).isTTY) {
+  const pretty = (stream as NodeJS.WriteStream).isTTY ? load() : undefined;
+  if (pretty) {
     return pino(options, pretty({ colorize: true, destination: stream as NodeJS.WriteStream }));
   }
   return pino(options, stream);

@@ -1,8 +1,14 @@
+import { PassThrough } from 'node:stream';
 import { Room } from '@chatgate/core';
 import { ConnectionGate } from '@chatgate/core/transport';
 import Fastify from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createMetrics, registerOpsRoutes } from '../src/observability.js';
+import {
+  createLogger,
+  createMetrics,
+  loadPretty,
+  registerOpsRoutes,
+} from '../src/observability.js';
 
 describe('ops routes', () => {
   it('/readyz answers 503 while draining and /healthz stays 200', async () => {
@@ -44,5 +50,22 @@ describe('ops routes', () => {
     const after = (await app.inject('/metrics')).body;
     expect(after).toMatch(/chatgate_drops_total\{reason="too_long"\} 1/);
     expect(after).toMatch(/chatgate_room_members 1/);
+  });
+});
+
+describe('createLogger', () => {
+  it('logs JSON lines to a terminal when pino-pretty cannot be loaded', async () => {
+    const tty = Object.assign(new PassThrough(), { isTTY: true });
+    const log = createLogger('info', tty, () => undefined);
+    const line = new Promise<string>((resolve) =>
+      tty.once('data', (chunk) => resolve(String(chunk))),
+    );
+    log.info({ probe: 1 }, 'hello');
+    const record = JSON.parse(await line);
+    expect(record).toMatchObject({ msg: 'hello', probe: 1, level: 30 });
+  });
+
+  it('loads pino-pretty when it is installed', () => {
+    expect(typeof loadPretty()).toBe('function');
   });
 });

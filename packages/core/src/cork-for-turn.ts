@@ -29,7 +29,7 @@ function uncorkAll(): void {
  * Corks `socket` until the current event-loop turn ends, unless it is corked already; returns
  * true when this call corked it. Everything written to the socket until then, by anyone (ws's
  * own sends, close frames), leaves in one writev in write order: a broadcast of many events
- * costs one syscall per recipient per turn instead of one per event (DESIGN §5). Corked bytes
+ * costs one syscall per recipient per turn instead of one per event (docs/architecture.md). Corked bytes
  * count in `writableLength`.
  */
 export function corkForTurn(socket: CorkableSocket): boolean {

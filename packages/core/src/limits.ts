@@ -1,4 +1,4 @@
-/** Per-room limits. Each field bounds one cost; defaults are DESIGN §2. */
+/** Per-room limits. Each field bounds one cost; defaults are in docs/limits.md. */
 export interface RoomLimits {
   /** Longest accepted message, in characters (code points). Longer is refused, not cut. */
   maxTextChars: number;

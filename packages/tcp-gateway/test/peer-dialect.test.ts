@@ -80,7 +80,7 @@ describe('peer dialect', () => {
     await room.post('from the app', { sender: 'bot' });
     await alice.read(chatFrame('bot', 'from the app'));
     await bob.read(chatFrame('bot', 'from the app'));
-    // Exact bytes, length prefix and all, for the DESIGN example shape.
+    // Exact bytes, length prefix and all, for the example shape in docs/protocols.md.
     const text = '[2026-11-22T10:04:11.777000] - bot:\x1b[32m from the app\n\x1b[0m<MSGENCD>';
     expect(chatFrame('bot', 'from the app')).toEqual(
       Buffer.concat([Buffer.from([0, Buffer.byteLength(text)]), Buffer.from(text)]),

@@ -2,7 +2,7 @@ import type { ChatErrorCode, MessageEvent, Reply, ResumeOutcome, RoomEvent } fro
 import { CHAT_ERROR_CODES } from '@chatgate/core';
 
 /**
- * The WebSocket JSON protocol (DESIGN §3.1): one JSON object per text frame. This file is the
+ * The WebSocket JSON protocol (docs/protocols.md): one JSON object per text frame. This file is the
  * codec only: bytes in → ClientMessage, events and replies → JSON text. No sockets, no room.
  */
 
@@ -46,7 +46,7 @@ export const WIRE_ERROR_CODES: readonly WireErrorCode[] = [
   ...(Object.keys(PROTOCOL_ERROR_CODES) as ProtocolErrorCode[]),
 ];
 
-/** Fixed texts that real clients match on (DESIGN §3.1); do not reword. */
+/** Fixed texts that real clients match on (docs/protocols.md); do not reword. */
 export const CONNECTED_MESSAGE = 'Connected successfully';
 export const FIRST_MESSAGE_MUST_BE_CONNECT = 'First message must be connect';
 export const NAME_TAKEN_MESSAGE = 'User already connected';
@@ -239,7 +239,7 @@ export function encodeResumed(outcome: ResumeOutcome, epoch: string): string {
     : JSON.stringify({ type: 'history_reset', epoch });
 }
 
-/** The name refusal; yes, the type really is `login_response` (DESIGN §3.1). */
+/** The name refusal; yes, the type really is `login_response` (docs/protocols.md). */
 export function encodeLoginRefusal(message: string): string {
   return JSON.stringify({ type: 'login_response', success: false, message });
 }

@@ -59,7 +59,7 @@ const ERROR_TEXT: Partial<Record<ChatError['code'], string>> = {
 };
 
 /**
- * The cli-chat-room client (DESIGN §3.2 at), byte for byte: the first chunk is the bare name
+ * The cli-chat-room client (docs/protocols.md, at), byte for byte: the first chunk is the bare name
  * (no prompt), plain text needs `@`, replies carry no trailing newline.
  *
  * Messages, public or private, arrive as `NAME: text` (the original did not tell them apart);

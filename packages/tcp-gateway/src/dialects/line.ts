@@ -85,7 +85,7 @@ const FAREWELL: Record<DisconnectReason, Buffer | null> = {
 };
 
 /**
- * nc/telnet (DESIGN §3.2 line): UTF-8 lines, auto-named `userN`, joined at connect.
+ * nc/telnet (docs/protocols.md, line): UTF-8 lines, auto-named `userN`, joined at connect.
  *
  * Others see `[NAME]: text`, `* NAME ACTION` (`/me`), `* NAME joined the chat`, `* NAME left the chat`,
  * `* OLD is now known as NEW`; the sender gets no echo of public messages. A private message
@@ -118,7 +118,7 @@ export const lineDialect: TcpDialect = {
   },
 
   // A join storm's `* userN joined the chat` lines, built once per flush for every member
-  // (DESIGN §3.2 keeps the lines exact; only how they are produced is cheaper).
+  // (docs/protocols.md keeps the lines exact; only how they are produced is cheaper).
   encodePresence(events: ReadonlyArray<PresenceEvent>): BytesRun {
     return BytesRun.of(events.map(presenceLine));
   },

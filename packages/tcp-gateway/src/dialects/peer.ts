@@ -103,7 +103,7 @@ export interface PeerDialectOptions {
 }
 
 /**
- * The lab3 GroupPeer (DESIGN §3.2 peer): this listener is one more peer. 2-byte big-endian
+ * The lab3 GroupPeer (docs/protocols.md, peer): this listener is one more peer. 2-byte big-endian
  * length frames of UTF-8; a zero length closes. The first chat frame's sender names the
  * member and its text is the first message; later frames' sender fields are ignored (the
  * name is bound to the connection). A leave payload or zero length leaves; any other payload
