@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -19,5 +20,25 @@ describe('examples/echo-bot.mjs', () => {
       'error unknown_command: Unknown command: /dance',
       '',
     ]);
+  });
+});
+
+describe('examples/tour.ts (the README tour)', () => {
+  const examples = fileURLToPath(new URL('../examples/', import.meta.url));
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+  it('is the README tour, word for word', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /## Five-minute tour\n\n```ts\n([\s\S]*?)```\n/.exec(readme)?.[1];
+    expect(block).toBe(readFileSync(`${examples}tour.ts`, 'utf8'));
+  });
+
+  // Type-checks against the built package's types (npm test builds first), then runs.
+  it('type-checks, runs, and talks to itself over a real socket', { timeout: 60_000 }, async () => {
+    const tsc = `${root}node_modules/typescript/bin/tsc`;
+    await run(process.execPath, [tsc, '-p', `${examples}tsconfig.json`], { timeout: 50_000 });
+    const compiled = `${root}node_modules/.cache/chatgate-core-examples/tour.js`;
+    const { stdout } = await run(process.execPath, [compiled], { timeout: 10_000 });
+    expect(stdout).toBe('* users: alice\n[pingbot]: pong, alice\n* error: unknown_command\n');
   });
 });
