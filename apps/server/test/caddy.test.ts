@@ -7,7 +7,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTestCert } from '../../../test-support/tls-cert.js';
 import { get } from './deploy-helpers.js';
 import { startChatgate } from './helpers.js';
-import { listening, nextFrame, openWs, startOnFreePorts } from './proxy-helpers.js';
+import {
+  joinTwoBrowsersThroughProxy,
+  listening,
+  nextFrame,
+  startOnFreePorts,
+} from './proxy-helpers.js';
 
 const CADDY = 'caddy';
 const CADDYFILE = new URL('../../../deploy/Caddyfile', import.meta.url);
@@ -85,25 +90,11 @@ describe.skipIf(!hasCaddy && process.env.CI !== 'true')(
       const url = `wss://127.0.0.1:${https}/ws`;
       const tls = { ca: cert.cert };
 
-      const alice = await openWs(url, {
-        ...tls,
-        localAddress: '127.0.0.2',
-        origin: `https://127.0.0.1:${https}`,
-      });
-      if (typeof alice === 'number') throw new Error(`alice refused with ${alice}`);
-      alice.send(JSON.stringify({ type: 'connect', username: 'alice' }));
-      expect(await nextFrame(alice, 'connect_response')).toMatchObject({ success: true });
-      const bob = await openWs(url, { ...tls, localAddress: '127.0.0.3' });
-      if (typeof bob === 'number') throw new Error(`bob refused with ${bob}`);
-      bob.send(JSON.stringify({ type: 'connect', username: 'bob' }));
-      expect(await nextFrame(bob, 'connect_response')).toMatchObject({ success: true });
-
-      const again = await openWs(url, { ...tls, localAddress: '127.0.0.2' });
-      if (typeof again === 'number') throw new Error(`refused with ${again}`);
-      expect(await nextFrame(again, 'error')).toMatchObject({ code: 'server_busy' });
-      expect(
-        await openWs(url, { ...tls, localAddress: '127.0.0.4', origin: 'https://evil.example' }),
-      ).toBe(403);
+      const { alice, bob } = await joinTwoBrowsersThroughProxy(
+        url,
+        tls,
+        `https://127.0.0.1:${https}`,
+      );
 
       const chat = nextFrame(alice, 'chat_message');
       bob.send(JSON.stringify({ type: 'chat_message', content: 'through caddy' }));

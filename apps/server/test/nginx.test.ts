@@ -7,7 +7,13 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTestCert } from '../../../test-support/tls-cert.js';
 import { get } from './deploy-helpers.js';
 import { startChatgate, waitFor } from './helpers.js';
-import { listening, nextFrame, openWs, startOnFreePorts, tlsLine } from './proxy-helpers.js';
+import {
+  joinTwoBrowsersThroughProxy,
+  listening,
+  nextFrame,
+  startOnFreePorts,
+  tlsLine,
+} from './proxy-helpers.js';
 
 const NGINX = '/usr/sbin/nginx';
 const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
@@ -113,28 +119,11 @@ describe.skipIf(!hasNginx && process.env.CI !== 'true')(
       const tls = { ca: cert.cert };
 
       // Two browsers on two addresses (127.0.0.2 and .3); nginx is 127.0.0.1 to chatgate.
-      const alice = await openWs(url, {
-        ...tls,
-        localAddress: '127.0.0.2',
-        origin: `https://127.0.0.1:${https}`,
-      });
-      if (typeof alice === 'number') throw new Error(`alice refused with ${alice}`);
-      alice.send(JSON.stringify({ type: 'connect', username: 'alice' }));
-      expect(await nextFrame(alice, 'connect_response')).toMatchObject({ success: true });
-      const bob = await openWs(url, { ...tls, localAddress: '127.0.0.3' });
-      if (typeof bob === 'number') throw new Error(`bob refused with ${bob}`);
-      bob.send(JSON.stringify({ type: 'connect', username: 'bob' }));
-      expect(await nextFrame(bob, 'connect_response')).toMatchObject({ success: true });
-
-      // A second connection from alice's address meets the per-address cap of 1.
-      const again = await openWs(url, { ...tls, localAddress: '127.0.0.2' });
-      if (typeof again === 'number') throw new Error(`refused with ${again}`);
-      expect(await nextFrame(again, 'error')).toMatchObject({ code: 'server_busy' });
-
-      // A foreign page is refused with 403 through the proxy, before any upgrade.
-      expect(
-        await openWs(url, { ...tls, localAddress: '127.0.0.4', origin: 'https://evil.example' }),
-      ).toBe(403);
+      const { alice, bob } = await joinTwoBrowsersThroughProxy(
+        url,
+        tls,
+        `https://127.0.0.1:${https}`,
+      );
 
       // The line dialect through nginx stream: TLS to nginx, PROXY protocol to chatgate.
       const carol = await tlsLine(line, cert.cert, '127.0.0.4');

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 
 /** Readiness probes connect from here, so tests can tell them from clients in the logs. */
@@ -121,4 +121,32 @@ export function tlsLine(
     socket.once('error', reject);
     socket.once('secureConnect', () => resolve(Object.assign(socket, { text: () => text })));
   });
+}
+
+/**
+ * Two browsers through a proxy at `url` (alice on 127.0.0.2 with the page's own origin, bob on
+ * 127.0.0.3) both join; a second connection from alice's address meets the per-address cap
+ * of 1; a foreign page is refused with 403 before any upgrade. Returns the joined pair.
+ */
+export async function joinTwoBrowsersThroughProxy(
+  url: string,
+  tls: { ca: string },
+  pageOrigin: string,
+): Promise<{ alice: WebSocket; bob: WebSocket }> {
+  const alice = await openWs(url, { ...tls, localAddress: '127.0.0.2', origin: pageOrigin });
+  if (typeof alice === 'number') throw new Error(`alice refused with ${alice}`);
+  alice.send(JSON.stringify({ type: 'connect', username: 'alice' }));
+  expect(await nextFrame(alice, 'connect_response')).toMatchObject({ success: true });
+  const bob = await openWs(url, { ...tls, localAddress: '127.0.0.3' });
+  if (typeof bob === 'number') throw new Error(`bob refused with ${bob}`);
+  bob.send(JSON.stringify({ type: 'connect', username: 'bob' }));
+  expect(await nextFrame(bob, 'connect_response')).toMatchObject({ success: true });
+
+  const again = await openWs(url, { ...tls, localAddress: '127.0.0.2' });
+  if (typeof again === 'number') throw new Error(`refused with ${again}`);
+  expect(await nextFrame(again, 'error')).toMatchObject({ code: 'server_busy' });
+  expect(
+    await openWs(url, { ...tls, localAddress: '127.0.0.4', origin: 'https://evil.example' }),
+  ).toBe(403);
+  return { alice, bob };
 }
