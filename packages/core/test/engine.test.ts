@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Engine, RoomEvent } from '../src/index.js';
-import { InProcessEngine, InProcessHub } from '../src/index.js';
-import { type EngineCluster, engineConformance, say } from './engine-conformance.js';
-import { ScrambledEngine, settle } from './engines.js';
+import type { RoomEvent } from '../src/index.js';
+import { InProcessEngine } from '../src/index.js';
+import { engineConformance, say } from './engine-conformance.js';
+import { inProcessCluster, ScrambledEngine, settle } from './engines.js';
 
-engineConformance(
-  'InProcessEngine',
-  async ({ historySize, logSize }) => {
-    const hub = new InProcessHub(historySize, logSize);
-    const nodes: InProcessEngine[] = [];
-    const cluster: EngineCluster = {
-      node: async (nodeId, options = {}) => {
-        const engine = new InProcessEngine({ nodeId, hub, ...options });
-        nodes.push(engine);
-        return engine;
-      },
-      crash: async (engine: Engine) => (engine as InProcessEngine).crash(),
-      close: async () => {
-        await Promise.all(nodes.map((n) => n.close()));
-      },
-    };
-    return cluster;
-  },
-  { networked: false },
-);
+engineConformance('InProcessEngine', inProcessCluster, { networked: false });
 
 describe('InProcessEngine', () => {
   it('delivers before publish resolves (synchronous)', () => {

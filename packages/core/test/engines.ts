@@ -8,7 +8,8 @@ import type {
   Stamp,
   SubscribeOptions,
 } from '../src/index.js';
-import { InProcessEngine } from '../src/index.js';
+import { InProcessEngine, InProcessHub } from '../src/index.js';
+import type { ClusterOptions, EngineCluster } from './engine-conformance.js';
 
 /** Wraps an engine and records every event it delivers for a room, in delivery order. */
 export class RecordingEngine implements Engine {
@@ -159,4 +160,24 @@ export function settle(rounds = 5): Promise<void> {
     chain = chain.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
   }
   return chain;
+}
+
+/** Several InProcessEngine nodes sharing one hub: the in-process stand-in for a cluster. */
+export async function inProcessCluster({
+  historySize,
+  logSize,
+}: ClusterOptions): Promise<EngineCluster> {
+  const hub = new InProcessHub(historySize, logSize);
+  const nodes: InProcessEngine[] = [];
+  return {
+    node: async (nodeId, options = {}) => {
+      const engine = new InProcessEngine({ nodeId, hub, ...options });
+      nodes.push(engine);
+      return engine;
+    },
+    crash: async (engine: Engine) => (engine as InProcessEngine).crash(),
+    close: async () => {
+      await Promise.all(nodes.map((n) => n.close()));
+    },
+  };
 }

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Engine, RoomEvent, SubscribeOptions } from '../src/index.js';
-import { InProcessEngine, InProcessHub, isChatError, Room } from '../src/index.js';
-import type { EngineCluster } from './engine-conformance.js';
+import type { RoomEvent, SubscribeOptions } from '../src/index.js';
+import { InProcessEngine, isChatError, Room } from '../src/index.js';
+import { inProcessCluster } from './engines.js';
 import { RecordingSession } from './helpers.js';
 import { roomsOnCluster } from './room-cluster.js';
 
-roomsOnCluster('InProcessEngine', async ({ historySize, logSize }) => {
-  const hub = new InProcessHub(historySize, logSize);
-  const nodes: InProcessEngine[] = [];
-  const cluster: EngineCluster = {
-    node: async (nodeId, options = {}) => {
-      const engine = new InProcessEngine({ nodeId, hub, ...options });
-      nodes.push(engine);
-      return engine;
-    },
-    crash: async (engine: Engine) => (engine as InProcessEngine).crash(),
-    close: async () => {
-      await Promise.all(nodes.map((n) => n.close()));
-    },
-  };
-  return cluster;
-});
+roomsOnCluster('InProcessEngine', inProcessCluster);
 
 /** An engine whose room snapshot never comes (its backend is unreachable from the start). */
 class NeverSyncs extends InProcessEngine {
