@@ -371,15 +371,7 @@ export class Room implements MemberRoom {
     this.byFolded.clear();
     this.bySkeleton.clear();
     for (const entry of snapshot.members) {
-      const record = {
-        id: entry.memberId,
-        name: entry.name,
-        folded: foldName(entry.name),
-        skeleton: nameSkeleton(entry.name),
-      };
-      this.records.set(record.id, record);
-      this.byFolded.set(record.folded, record);
-      this.bySkeleton.set(record.skeleton, record);
+      this.addRecord(entry.memberId, entry.name);
     }
     this.ring = new HistoryRing(this.limits.historySize);
     for (const event of snapshot.history) this.ring.push(event);
@@ -463,15 +455,7 @@ export class Room implements MemberRoom {
         }
         return;
       case 'join': {
-        const record = {
-          id: event.memberId,
-          name: event.name,
-          folded: foldName(event.name),
-          skeleton: nameSkeleton(event.name),
-        };
-        this.records.set(record.id, record);
-        this.byFolded.set(record.folded, record);
-        this.bySkeleton.set(record.skeleton, record);
+        this.addRecord(event.memberId, event.name);
         const member = this.locals.get(event.memberId);
         if (member !== undefined && member.state === 'joining') {
           member.applyJoined();
@@ -536,6 +520,14 @@ export class Room implements MemberRoom {
         return;
       }
     }
+  }
+
+  /** Indexes a member by id, folded name and look-alike skeleton. */
+  private addRecord(id: MemberId, name: string): void {
+    const record = { id, name, folded: foldName(name), skeleton: nameSkeleton(name) };
+    this.records.set(id, record);
+    this.byFolded.set(record.folded, record);
+    this.bySkeleton.set(record.skeleton, record);
   }
 
   private fanOut(event: RoomEvent): void {
