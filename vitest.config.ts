@@ -12,6 +12,7 @@ const alias = {
   '@chatgate/tcp-gateway': src('./packages/tcp-gateway/src/index.ts'),
   '@chatgate/engine-redis': src('./packages/engine-redis/src/index.ts'),
   '@chatgate/rpc-gateway/client': src('./packages/rpc-gateway/src/client.ts'),
+  '@chatgate/rpc-client': src('./packages/rpc-client/src/index.ts'),
   '@chatgate/rpc-gateway': src('./packages/rpc-gateway/src/index.ts'),
   '@chatgate/server': src('./apps/server/src/index.ts'),
 };
@@ -29,6 +30,7 @@ export default defineConfig({
       project('core', './packages/core'),
       project('ws-gateway', './packages/ws-gateway'),
       project('tcp-gateway', './packages/tcp-gateway'),
+      project('rpc-client', './packages/rpc-client'),
       project('rpc-gateway', './packages/rpc-gateway'),
       project('engine-redis', './packages/engine-redis'),
       project('server', './apps/server'),

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './api-types.js';
+import type { ChatMessage } from '@chatgate/rpc-client';
 import type { RpcFrame } from './rpc-dialect.js';
 
 /** What calling a remote `onMessage` returns: capnweb's RpcPromise is both of these. */

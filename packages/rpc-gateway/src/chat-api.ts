@@ -1,12 +1,12 @@
 import { foldName, type Member, type Room } from '@chatgate/core';
-import { RpcTarget } from 'capnweb';
 import type {
   ChatGatewayApi,
   ChatMessage,
   GoodbyeResult,
   JoinResult,
   SendResult,
-} from './api-types.js';
+} from '@chatgate/rpc-client';
+import { RpcTarget } from 'capnweb';
 import { MemberApi } from './member-api.js';
 import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';

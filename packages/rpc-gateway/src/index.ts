@@ -8,7 +8,8 @@ export type {
   JoinResult,
   MemberApi as MemberApiShape,
   SendResult,
-} from './api-types.js';
+} from '@chatgate/rpc-client';
+export { ensureGlobalWebSocket } from '@chatgate/rpc-client';
 export {
   CallbackChannel,
   type CallbackChannelOptions,
@@ -30,4 +31,3 @@ export {
   toChatMessage,
 } from './rpc-dialect.js';
 export { RpcError } from './rpc-error.js';
-export { ensureGlobalWebSocket } from './websocket-shim.js';

@@ -1,12 +1,12 @@
 import { HISTORY_DEFAULT, HISTORY_MAX, type Member, type Reply } from '@chatgate/core';
-import { RpcTarget } from 'capnweb';
 import type {
   ChatMessage,
   GoodbyeResult,
   InputResult,
   MemberApi as MemberApiShape,
   SendResult,
-} from './api-types.js';
+} from '@chatgate/rpc-client';
+import { RpcTarget } from 'capnweb';
 import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';
 import { RpcError, toRpcError } from './rpc-error.js';

@@ -5,6 +5,7 @@ import {
   DeadlineQueue,
   Heartbeat,
 } from '@chatgate/core/transport';
+import { ensureGlobalWebSocket } from '@chatgate/rpc-client';
 // Type-only: brings @fastify/websocket's route augmentation ({ websocket: true }).
 import type {} from '@fastify/websocket';
 import { RpcSession, type RpcSessionOptions } from 'capnweb';
@@ -16,7 +17,6 @@ import { ChatApi } from './chat-api.js';
 import { type AdmitMember, RpcConnection } from './rpc-connection.js';
 import { SocketTransport } from './socket-transport.js';
 import { startSweeper, sweepInterval } from './sweeper.js';
-import { ensureGlobalWebSocket } from './websocket-shim.js';
 
 export interface RpcGatewayOptions {
   /** The room RPC members join. */

@@ -6,9 +6,9 @@ import {
   type TokenVerifier,
 } from '@chatgate/core';
 import type { DeadlineQueue, Pingable } from '@chatgate/core/transport';
+import type { ChatCallback } from '@chatgate/rpc-client';
 import { RpcStub } from 'capnweb';
 import type { WebSocket } from 'ws';
-import type { ChatCallback } from './api-types.js';
 import { quote, RpcError, toRpcError } from './rpc-error.js';
 import { RpcMemberSession, type SessionHost } from './rpc-member-session.js';
 import { CLOSE_POLICY, type TransportOwner } from './socket-transport.js';

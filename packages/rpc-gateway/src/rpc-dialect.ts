@@ -1,5 +1,5 @@
 import type { Dialect, MessageEvent, RoomEvent } from '@chatgate/core';
-import type { ChatMessage } from './api-types.js';
+import type { ChatMessage } from '@chatgate/rpc-client';
 
 /**
  * One event as RPC members receive it: the `onMessage` argument, built once per event and

@@ -1,6 +1,6 @@
 import type { DisconnectReason, Member, RoomEvent, Session } from '@chatgate/core';
+import type { ChatCallback } from '@chatgate/rpc-client';
 import type { RpcStub } from 'capnweb';
-import type { ChatCallback } from './api-types.js';
 import { CallbackChannel, type PendingCall } from './callback-channel.js';
 import { type RpcFrame, rpcDialect } from './rpc-dialect.js';
 

@@ -1,5 +1,5 @@
+import type { ChatMessage } from '@chatgate/rpc-client';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../src/api-types.js';
 import { CallbackChannel, type PendingCall } from '../src/callback-channel.js';
 import type { RpcFrame } from '../src/rpc-dialect.js';
 

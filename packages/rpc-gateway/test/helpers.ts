@@ -9,14 +9,14 @@ import {
   type Session,
 } from '@chatgate/core';
 import { type ConnectionGate, createWebSocketErrorHandler } from '@chatgate/core/transport';
+import type { ChatGatewayApi, ChatMessage } from '@chatgate/rpc-client';
+import { ensureGlobalWebSocket } from '@chatgate/rpc-client';
 import websocket from '@fastify/websocket';
 import { newWebSocketRpcSession, type RpcStub, RpcTarget } from 'capnweb';
 import Fastify from 'fastify';
 import { onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ChatGatewayApi, ChatMessage } from '../src/api-types.js';
 import { type RpcGatewayOptions, rpcGateway } from '../src/plugin.js';
-import { ensureGlobalWebSocket } from '../src/websocket-shim.js';
 
 export const WAIT_MS = 5000;
 

@@ -1,5 +1,5 @@
+import type { ChatMessage } from '@chatgate/rpc-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { ChatMessage } from '../src/api-types.js';
 import { connectChat, openChatGateway } from '../src/client.js';
 import { Inbox, startServer, WAIT_MS, waitFor } from './helpers.js';
 

@@ -1,10 +1,10 @@
 import { ConnectionGate } from '@chatgate/core/transport';
+import type { ChatGatewayApi, ChatReadApi } from '@chatgate/rpc-client';
 import websocket from '@fastify/websocket';
 import { newHttpBatchRpcSession, newWebSocketRpcSession } from 'capnweb';
 import Fastify from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ChatGatewayApi, ChatReadApi } from '../src/api-types.js';
 import { openChatBatch } from '../src/client.js';
 import { rpcGateway } from '../src/plugin.js';
 import {

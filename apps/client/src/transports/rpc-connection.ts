@@ -3,7 +3,7 @@ import {
   type ChatMessage,
   connectChat,
   type InputResult,
-} from '@chatgate/rpc-gateway/client';
+} from '@chatgate/rpc-client';
 import {
   type ChatConnection,
   type ChatEvent,
