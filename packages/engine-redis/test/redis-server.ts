@@ -1,9 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
+
+/** Debian's `redis-server` (package redis-server) is on the PATH. */
+export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+
+/**
+ * Whether the tests that need a real redis-server run: always under CI (where a missing one
+ * fails them), elsewhere only when it is installed, so `npm test` passes on a fresh machine.
+ */
+export const runRedisTests = hasRedisServer || process.env.CI === 'true';
 
 /** A free TCP port on 127.0.0.1 (bound on port 0, then released). */
 export function freePort(): Promise<number> {
