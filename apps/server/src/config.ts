@@ -32,6 +32,10 @@ export interface Config {
   tlsKey: string | null;
   /** File holding the HS256 secret; names then need a token (README "Tokens"). Null: anonymous. */
   authSecret: string | null;
+  /** JSON Web Key Set URL (http or https) whose keys sign the tokens; exclusive with authSecret. */
+  authJwks: string | null;
+  /** With tokens on, the at and peer dialects still take anonymous names. */
+  authAnonymousTcp: boolean;
   /** Extra origins allowed to open WebSockets; `*` allows any. Own origin is always allowed. */
   allowedOrigins: string[];
   /** Proxy addresses or CIDRs whose X-Forwarded-For is believed. Empty: none. */
@@ -204,6 +208,20 @@ export const OPTIONS: Option[] = [
     'file with an HS256 secret: names need a JWT whose sub is the name',
   ),
   opt(
+    'auth-jwks',
+    'optional',
+    '',
+    'authJwks',
+    'JWKS URL (http/https) of the keys signing tokens; instead of --auth-secret',
+  ),
+  opt(
+    'auth-anonymous-tcp',
+    'switch',
+    'false',
+    'authAnonymousTcp',
+    'with tokens on, still let at and peer dialect clients join anonymously',
+  ),
+  opt(
     'allowed-origins',
     'origins',
     '',
@@ -330,6 +348,17 @@ function parseAddress(address: string, source: string): string {
   return address;
 }
 
+function parseJwksUrl(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigError(`--auth-jwks must be an http:// or https:// URL (got '${raw}')`);
+  }
+  return url.href;
+}
+
 export function defaultConfig(): Config {
   return loadConfig([], {});
 }
@@ -387,6 +416,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   if (config.redis !== null && !/^rediss?:\/\//.test(config.redis)) {
     throw new ConfigError(`--redis must be a redis:// or rediss:// URL (got '${config.redis}')`);
+  }
+  if (config.authJwks !== null) {
+    if (config.authSecret !== null) {
+      throw new ConfigError('--auth-secret and --auth-jwks are exclusive: give one of them');
+    }
+    config.authJwks = parseJwksUrl(config.authJwks);
+  }
+  if (config.authAnonymousTcp && config.authSecret === null && config.authJwks === null) {
+    throw new ConfigError('--auth-anonymous-tcp needs --auth-secret or --auth-jwks');
   }
   if (config.leaseMs < 300) throw new ConfigError('--lease-ms must be at least 300');
   (config as { nodeId: string | null }).nodeId ??= `${hostname()}-${process.pid}`;

@@ -3,7 +3,11 @@ import { type Logger, Room, type TokenVerifier } from '@chatgate/core';
 import { ConnectionGate, createWebSocketErrorHandler } from '@chatgate/core/transport';
 import { RedisEngine } from '@chatgate/engine-redis';
 import { rpcGateway } from '@chatgate/rpc-gateway';
-import { createTcpListener, type TcpListener } from '@chatgate/tcp-gateway';
+import {
+  createTcpListener,
+  type TcpListener,
+  type TcpListenerOptions,
+} from '@chatgate/tcp-gateway';
 import { wsGateway } from '@chatgate/ws-gateway';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -131,7 +135,7 @@ export class Chatgate {
           gate: this.gate,
           logger: this.log as unknown as Logger,
           ...(this.tls === null ? {} : { tls: this.tls.context }),
-          ...(this.tokens === null ? {} : { refuseAll: this.tcpAuthRefusal() }),
+          ...this.tcpAuth(dialect),
           proxyProtocol: this.config.proxyProtocol,
         });
         this.tcp.push({ name: dialect, listener });
@@ -144,12 +148,21 @@ export class Chatgate {
     return ports;
   }
 
-  /** With tokens on, TCP dialects (which cannot carry one yet) take no anonymous names. */
-  private tcpAuthRefusal(): { reason: string; onRefused: () => void } {
+  /**
+   * With tokens on: line users log in with `/login TOKEN`; the at and peer dialects, which
+   * cannot carry a token, are refused unless --auth-anonymous-tcp lets them in anonymously.
+   */
+  private tcpAuth(dialect: (typeof TCP_DIALECTS)[number]): Partial<TcpListenerOptions> {
+    if (this.tokens === null) return {};
+    const onRefused = () => {
+      this.refusals.auth++;
+    };
+    if (dialect === 'line') return { login: { tokens: this.tokens, onRefused } };
+    if (this.config.authAnonymousTcp) return {};
     return {
-      reason: 'this server requires a token; connect over WebSocket or RPC',
-      onRefused: () => {
-        this.refusals.auth++;
+      refuseAll: {
+        reason: 'this server requires a token; connect over WebSocket, RPC or the line port',
+        onRefused,
       },
     };
   }

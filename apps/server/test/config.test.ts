@@ -67,6 +67,16 @@ describe('config > flags and environment', () => {
     [['--admin-port', '8080'], /--admin-port 8080 must differ from --http-port/],
     [['--admin-host', ''], /--admin-host must not be empty/],
     [['extra'], /Unexpected argument 'extra'/],
+    [
+      ['--auth-secret', 's', '--auth-jwks', 'https://id.example.com/jwks.json'],
+      /--auth-secret and --auth-jwks are exclusive/,
+    ],
+    [['--auth-jwks', 'id.example.com/jwks'], /--auth-jwks must be an http:\/\/ or https:\/\/ URL/],
+    [
+      ['--auth-jwks', 'file:///etc/jwks.json'],
+      /--auth-jwks must be an http:\/\/ or https:\/\/ URL/,
+    ],
+    [['--auth-anonymous-tcp'], /--auth-anonymous-tcp needs --auth-secret or --auth-jwks/],
   ])('refuses %j with a one-line ConfigError', (argv, message) => {
     let error: unknown;
     try {

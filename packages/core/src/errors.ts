@@ -15,16 +15,21 @@ export const CHAT_ERROR_CODES = {
   auth_required: 'This server requires a token to join.',
   auth_invalid: 'That token is not valid for this name.',
   auth_expired: 'That token has expired.',
+  auth_unavailable: 'Tokens cannot be checked right now; try again.',
   internal: 'Internal error.',
 } as const;
 
 /**
- * Checks that `token` lets its holder take `name` (see docs/ and the README's "Tokens").
- * Rejects with a ChatError `auth_required` (no token), `auth_invalid` (forged, malformed or
- * another name's) or `auth_expired`. Gateways receive one as an option; none means anonymous.
+ * Checks tokens (docs/protocols.md, "Tokens"). Both methods reject with a ChatError
+ * `auth_required` (no token), `auth_invalid` (forged, malformed, or another name's),
+ * `auth_expired`, or `auth_unavailable` (the keys cannot be fetched). Gateways receive one as
+ * an option; none means anonymous.
  */
 export interface TokenVerifier {
+  /** Resolves when `token` lets its holder take `name`. */
   verifyName(token: string | undefined, name: string | undefined): Promise<void>;
+  /** The name `token` grants (its `sub`), for transports that log in with the token alone. */
+  verifySubject(token: string | undefined): Promise<string>;
 }
 
 export type ChatErrorCode = keyof typeof CHAT_ERROR_CODES;

@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
-import { type Logger, lazyChild, noopLogger, type Room } from '@chatgate/core';
+import { type Logger, lazyChild, noopLogger, type Room, type TokenVerifier } from '@chatgate/core';
 import { ConnectionGate, DeadlineQueue } from '@chatgate/core/transport';
 import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
@@ -30,6 +30,11 @@ export interface TcpListenerOptions {
   /** Refuse every connection with this reason (e.g. the server requires tokens this dialect
    *  cannot carry); `onRefused` counts them. Default: admit per the gate. */
   refuseAll?: { reason: string; onRefused: () => void };
+  /**
+   * Connections join only after `/login TOKEN`, as the token's `sub` (docs/protocols.md,
+   * "Tokens"); `onRefused` counts refused tokens. Only for dialects with `loginPrompt` (line).
+   */
+  login?: { tokens: TokenVerifier; onRefused: () => void };
   logger?: Logger;
   /** TCP keepalive probe delay; 0 turns keepalive off. Default 30 s. */
   keepAliveMs?: number;
@@ -93,6 +98,9 @@ class NetTcpListener implements TcpListener, SessionOwner {
 
   constructor(private readonly options: TcpListenerOptions) {
     this.dialect = resolveDialect(options.dialect);
+    if (options.login !== undefined && this.dialect.loginPrompt === undefined) {
+      throw new TypeError(`the ${this.dialect.name} dialect cannot carry a token (no /login)`);
+    }
     this.gate = options.gate ?? new ConnectionGate();
     this.label = `tcp:${this.dialect.name}`;
     this.log = (options.logger ?? noopLogger).child({
@@ -104,6 +112,7 @@ class NetTcpListener implements TcpListener, SessionOwner {
       room: options.room,
       dialect: this.dialect,
       maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
+      login: options.login ?? null,
       nameDeadlines: nameTimeoutMs > 0 ? new DeadlineQueue(nameTimeoutMs, onNameTimeout) : null,
       closeDeadlines: new DeadlineQueue(
         options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,

@@ -77,4 +77,9 @@ export interface TcpDialect extends Dialect<Buffer, BytesRun> {
   farewell(reason: DisconnectReason): Buffer | null;
   /** Sent when the connection caps refuse a connection, before closing it. */
   refuseConnection(reason: string): Buffer | null;
+  /**
+   * Dialects whose users can type `/login TOKEN` (line): the greeting of a connection that
+   * must log in before it joins. Absent: the dialect cannot carry a token.
+   */
+  loginPrompt?(): Buffer;
 }

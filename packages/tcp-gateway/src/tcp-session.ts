@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import {
+  ChatError,
   type DisconnectReason,
   type Logger,
   type Member,
@@ -7,6 +8,7 @@ import {
   type Room,
   type RoomEvent,
   type Session,
+  type TokenVerifier,
   toChatError,
 } from '@chatgate/core';
 import {
@@ -23,6 +25,8 @@ export interface SessionContext {
   readonly room: Room;
   readonly dialect: TcpDialect;
   readonly maxLineBytes: number;
+  /** Members log in with `/login TOKEN` before they join; null: the dialect's own naming. */
+  readonly login: { tokens: TokenVerifier; onRefused: () => void } | null;
   /** Sessions still to send a name, closed when their time is up; null: no deadline. */
   readonly nameDeadlines: DeadlineQueue<TcpSession> | null;
   /**
@@ -38,6 +42,11 @@ export interface SessionOwner {
 }
 
 type State = 'naming' | 'joining' | 'joined' | 'closing' | 'closed';
+
+/** Refused `/login` attempts before the connection is closed (with the name deadline). */
+export const MAX_LOGIN_ATTEMPTS = 3;
+
+const LOGIN = /^\/login\s+(\S+)\s*$/i;
 
 /** Undecoded input held while an input is in flight, past which the socket is paused. */
 const MAX_PENDING_INPUT_BYTES = 64 * 1024;
@@ -80,6 +89,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
   private firstText: string | undefined;
   /** An input is in flight: the next waits, so replies and errors keep input order. */
   private awaiting = false;
+  private refusedLogins = 0;
   private log: Logger;
   /** Corked writes and deferred presence; null for a dialect that writes each event alone. */
   private readonly output: CorkedOutput<Buffer> | null;
@@ -112,7 +122,11 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     socket[SESSION] = this;
     socket.on('data', onSocketData);
     socket.on('close', onSocketClose);
-    if (this.dialect.naming === 'auto') {
+    if (this.context.login !== null) {
+      this.context.nameDeadlines?.add(this);
+      const prompt = this.dialect.loginPrompt?.();
+      if (prompt !== undefined) this.write(prompt);
+    } else if (this.dialect.naming === 'auto') {
       this.join(undefined, undefined);
     } else {
       this.context.nameDeadlines?.add(this);
@@ -237,6 +251,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     switch (input.kind) {
       case 'text':
         if (this.state !== 'naming') this.submit(input.text);
+        else if (this.context.login !== null) this.logIn(input.text.trim());
         else if (input.text.trim().length > 0) this.join(input.text.trim(), undefined);
         return;
       case 'message':
@@ -255,6 +270,48 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
         return;
     }
   }
+
+  /** Before joining, with tokens on: `/login TOKEN` joins as the token's `sub`. */
+  private logIn(text: string): void {
+    if (text === '') return;
+    if (text.toLowerCase() === '/quit') {
+      this.close('quit');
+      return;
+    }
+    const token = LOGIN.exec(text)?.[1];
+    if (token === undefined) {
+      this.reply(
+        this.dialect.renderError(new ChatError('auth_required', 'log in first: /login TOKEN')),
+      );
+      return;
+    }
+    this.awaiting = true;
+    this.context.login?.tokens.verifySubject(token).then(this.onLoggedIn, this.onLoginRefused);
+  }
+
+  private readonly onLoggedIn = (name: string): void => {
+    this.awaiting = false;
+    if (this.state !== 'naming') return;
+    this.join(name, undefined);
+  };
+
+  private readonly onLoginRefused = (err: unknown): void => {
+    this.awaiting = false;
+    if (this.state !== 'naming') return;
+    const error = toChatError(err);
+    this.context.login?.onRefused();
+    this.refusedLogins++;
+    this.log.info({ code: error.code, attempt: this.refusedLogins }, 'login refused');
+    if (this.refusedLogins >= MAX_LOGIN_ATTEMPTS) {
+      const last = this.dialect.renderError(
+        new ChatError(error.code, `${error.message} Too many failed logins.`),
+      );
+      this.close('protocol', last);
+      return;
+    }
+    this.reply(this.dialect.renderError(error));
+    this.continueInput();
+  };
 
   private join(name: string | undefined, firstText: string | undefined): void {
     this.state = 'joining';
@@ -325,7 +382,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     try {
       this.pump();
       if (
-        this.state === 'joined' &&
+        (this.state === 'joined' || this.state === 'naming') &&
         this.socket.isPaused() &&
         (this.inputDecoder?.pendingBytes ?? 0) <= MAX_PENDING_INPUT_BYTES
       ) {

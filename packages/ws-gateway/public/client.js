@@ -24,6 +24,8 @@
   const BACKOFF_MIN_MS = 1000;
   const BACKOFF_MAX_MS = 30000;
   const NAME_KEY = 'chatgate.name';
+  /** The sign-in token from `#token=…`, kept for this tab only (survives a reload). */
+  const TOKEN_KEY = 'chatgate.token';
   const LEAVE_REASONS = {
     timeout: 'timed out',
     too_slow: 'connection too slow',
@@ -58,6 +60,8 @@
     retryAt: 0,
     countdown: null,
     bye: null,
+    /** Sent with `connect` when the server requires tokens (README "Tokens"). */
+    token: '',
     historyShown: false,
     /** The view follows new content (the user has not scrolled up). */
     stuck: true,
@@ -179,6 +183,50 @@
       localStorage.setItem(NAME_KEY, name);
     } catch {
       // Storage can be off (private mode, policy); the page works without it.
+    }
+  }
+
+  /**
+   * A token handed over in the URL fragment (`/#token=JWT`; the fragment never reaches a
+   * server or its logs). It is taken out of the address bar at once, so a copied link does
+   * not carry it, and kept in this tab's sessionStorage for reloads.
+   */
+  function takeToken() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const fromUrl = params.get('token');
+    if (fromUrl) {
+      params.delete('token');
+      const rest = params.toString();
+      history.replaceState(
+        null,
+        '',
+        `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`,
+      );
+      try {
+        sessionStorage.setItem(TOKEN_KEY, fromUrl);
+      } catch {
+        // Without storage the token lasts until the page is reloaded.
+      }
+      return fromUrl;
+    }
+    try {
+      return sessionStorage.getItem(TOKEN_KEY) || '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** The name a token grants (its `sub`), to fill the name field; the server checks it. */
+  function tokenSubject(token) {
+    try {
+      const payload = token.split('.')[1] || '';
+      const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+      const sub = JSON.parse(
+        new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0))),
+      ).sub;
+      return typeof sub === 'string' ? sub : '';
+    } catch {
+      return '';
     }
   }
 
@@ -822,7 +870,11 @@
       return;
     }
     state.ws = ws;
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'connect', username: state.name }));
+    ws.onopen = () => {
+      const hello = { type: 'connect', username: state.name };
+      if (state.token) hello.token = state.token;
+      ws.send(JSON.stringify(hello));
+    };
     ws.onmessage = (event) => {
       if (state.ws !== ws || typeof event.data !== 'string') return;
       let msg;
@@ -1076,7 +1128,8 @@
     showJoin();
   });
 
-  els.nameInput.value = rememberedName();
+  state.token = takeToken();
+  els.nameInput.value = (state.token && tokenSubject(state.token)) || rememberedName();
   checkName();
   els.nameInput.focus();
 })();

@@ -70,6 +70,7 @@ export function joinRefusal(error: ChatError): {
     case 'closed':
       return { message: error.message, closeCode: CLOSE_GOING_AWAY, bug: false };
     case 'unavailable':
+    case 'auth_unavailable':
       return { message: error.message, closeCode: CLOSE_TRY_AGAIN_LATER, bug: false };
     case 'too_long':
     case 'rate_limited':

@@ -176,4 +176,8 @@ export const lineDialect: TcpDialect = {
   refuseConnection(reason: string): Buffer {
     return notice(`error: ${reason}`);
   },
+
+  loginPrompt(): Buffer {
+    return notice('this server requires a token: type /login TOKEN (or /quit)');
+  },
 };
