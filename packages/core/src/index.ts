@@ -60,6 +60,7 @@ export {
   normalizeName,
   RESERVED_NAMES,
 } from './names.js';
+export { parseResumeRequest, type ResumeRequest } from './resume-request.js';
 export {
   type JoinOptions,
   type PostOptions,

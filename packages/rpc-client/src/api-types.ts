@@ -20,24 +20,51 @@ export interface ChatMessage {
   agent?: boolean;
   /** True for `/me ACTION`: show as `* username text`. */
   action?: boolean;
-  /** System notices: what happened. */
-  event?: 'join' | 'leave' | 'rename';
+  /**
+   * System notices: what happened. After a resumed join: `resumed` (the `missed` events before
+   * it were what you missed) or `history_reset` (the server could not tell; start afresh).
+   */
+  event?: 'join' | 'leave' | 'rename' | 'resumed' | 'history_reset';
+  /** `resumed` notices: how many missed events were delivered just before. */
+  missed?: number;
   /** System notices: who it happened to (the new name after a rename). */
   name?: string;
   /** Rename notices: the old name. */
   from?: string;
 }
 
-/** join's and connect's optional third argument: a token when the server requires one. */
-export interface JoinOptions {
+/**
+ * Where a reconnecting client left off, from its last join's answer: `token` retakes its name
+ * at once (the old connection is ended), `epoch` and `seq` (the last `seq` it saw) get exactly
+ * the events it missed. Each part is optional.
+ */
+export interface ResumeRequest {
   token?: string;
+  epoch?: string;
+  seq?: number;
 }
 
-/** `join()`'s answer. */
+/** join's and connect's optional third argument. */
+export interface JoinOptions {
+  /** A sign-in token, when the server requires one (README "Tokens"). */
+  token?: string;
+  /** Reconnecting: see ResumeRequest. */
+  resume?: ResumeRequest;
+}
+
+/** `join()`'s answer. The first three fields are the capnweb-python chat example's. */
 export interface JoinResult {
   message: string;
   userCount: number;
   users: string[];
+  /**
+   * Only when join was given an options argument (the original client passes none and gets
+   * the three fields above alone): keep these to resume after a reconnect (JoinOptions.resume).
+   */
+  resumeToken?: string;
+  epoch?: string;
+  /** Your own join's `seq`. */
+  seq?: number;
 }
 
 /** `sendMessage()`, `send()` and `whisper()` answer; `ignored` means empty text. */
@@ -72,6 +99,11 @@ export interface ChatCallback extends RpcTarget {
 export interface MemberApi extends RpcTarget {
   /** Your current name. */
   readonly name: string;
+  /** Keep with the last `seq` you saw, to resume after a reconnect (JoinOptions.resume). */
+  readonly resumeToken: string;
+  readonly epoch: string;
+  /** Your own join's `seq`. */
+  readonly joinSeq: number;
   send(text: string): Promise<SendResult>;
   whisper(to: string, text: string): Promise<SendResult>;
   users(): string[];

@@ -8,7 +8,9 @@ import type {
   ChatReadApi,
   GoodbyeResult,
   InputResult,
+  JoinOptions,
   MemberApi,
+  ResumeRequest,
   SendResult,
 } from './api-types.js';
 import { ensureGlobalWebSocket } from './websocket-shim.js';
@@ -20,8 +22,10 @@ export type {
   ChatReadApi,
   GoodbyeResult,
   InputResult,
+  JoinOptions,
   JoinResult,
   MemberApi,
+  ResumeRequest,
   SendResult,
 } from './api-types.js';
 export { ensureGlobalWebSocket } from './websocket-shim.js';
@@ -33,11 +37,21 @@ export interface ConnectChatOptions {
   onMessage?: (message: ChatMessage) => void;
   /** Called once if the connection breaks; not after `close()` or `leave()`. */
   onClose?: (error: unknown) => void;
+  /** A sign-in token, when the server requires one. */
+  token?: string;
+  /**
+   * Reconnecting after a break: the previous client's `resumeState()`. The name is taken back
+   * at once, and the events missed meanwhile arrive through `onMessage`, then a `resumed`
+   * notice (or `history_reset` when the server cannot tell what was missed).
+   */
+  resume?: ResumeRequest;
 }
 
 /** Receives the server's `onMessage` calls. A thrown error would drop you, so none escape. */
 class MessageListener extends RpcTarget {
   readonly #onMessage: (message: ChatMessage) => void;
+  /** The newest `seq` seen: where a resume would start. */
+  lastSeq = 0;
 
   constructor(onMessage: (message: ChatMessage) => void) {
     super();
@@ -45,6 +59,7 @@ class MessageListener extends RpcTarget {
   }
 
   onMessage(message: ChatMessage): void {
+    if (typeof message.seq === 'number' && message.seq > this.lastSeq) this.lastSeq = message.seq;
     try {
       this.#onMessage(message);
     } catch (err) {
@@ -67,8 +82,16 @@ export class ChatClient implements Disposable {
     name: string,
     /** Everyone in the room right after you joined, you included. */
     readonly usersAtJoin: string[],
+    private readonly listener: MessageListener,
+    private readonly resumePoint: { token: string; epoch: string; joinSeq: number },
   ) {
     this.#name = name;
+  }
+
+  /** Where this client is: pass it as `resume` to the next `connectChat` after a break. */
+  resumeState(): Required<ResumeRequest> {
+    const { token, epoch, joinSeq } = this.resumePoint;
+    return { token, epoch, seq: Math.max(joinSeq, this.listener.lastSeq) };
   }
 
   /** Your current name (follows `rename`). */
@@ -149,10 +172,20 @@ export async function connectChat(url: string, options: ConnectChatOptions): Pro
   const listener = new MessageListener(options.onMessage ?? (() => {}));
   let client: ChatClient | undefined;
   try {
-    const pending = api.connect(options.name, listener);
-    // Pipelined: one round trip for joining, your name and who is online.
-    const [member, name, users] = await Promise.all([pending, pending.name, pending.users()]);
-    client = new ChatClient(api, member, name, users);
+    const joinOptions: JoinOptions = {};
+    if (options.token !== undefined) joinOptions.token = options.token;
+    if (options.resume !== undefined) joinOptions.resume = options.resume;
+    const pending = api.connect(options.name, listener, joinOptions);
+    // Pipelined: one round trip for joining, your name, who is online and the resume point.
+    const [member, name, users, token, epoch, joinSeq] = await Promise.all([
+      pending,
+      pending.name,
+      pending.users(),
+      pending.resumeToken,
+      pending.epoch,
+      pending.joinSeq,
+    ]);
+    client = new ChatClient(api, member, name, users, listener, { token, epoch, joinSeq });
   } catch (err) {
     api[Symbol.dispose]();
     throw err;

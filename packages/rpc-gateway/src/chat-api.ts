@@ -1,4 +1,10 @@
-import { foldName, type Member, type Room } from '@chatgate/core';
+import {
+  foldName,
+  type Member,
+  parseResumeRequest,
+  type ResumeRequest,
+  type Room,
+} from '@chatgate/core';
 import type {
   ChatGatewayApi,
   ChatMessage,
@@ -72,13 +78,27 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     }
     connection.originalApiJoining = true;
     try {
-      const session = await connection.join(username, callback, tokenOf(options));
+      const session = await connection.join(
+        username,
+        callback,
+        tokenOf(options),
+        resumeOf(options),
+      );
       connection.originalApiMember = session;
       const room = connection.room;
-      return {
-        message: `Welcome to the chat, ${session.member!.name}!`,
+      const member = session.member!;
+      const welcome: JoinResult = {
+        message: `Welcome to the chat, ${member.name}!`,
         userCount: room.size,
         users: room.users(),
+      };
+      // The original client passes no options and gets exactly the original answer.
+      if (typeof options !== 'object' || options === null) return welcome;
+      return {
+        ...welcome,
+        resumeToken: member.resumeToken,
+        epoch: room.position.epoch,
+        seq: session.joinSeq,
       };
     } finally {
       connection.originalApiJoining = false;
@@ -110,7 +130,12 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
 
   async connect(name: string, callback: unknown, options?: unknown): Promise<MemberApi> {
     this.calls.startCall();
-    const session = await this.#connection.join(name, callback, tokenOf(options));
+    const session = await this.#connection.join(
+      name,
+      callback,
+      tokenOf(options),
+      resumeOf(options),
+    );
     return new MemberApi(this.#connection, session);
   }
 
@@ -132,4 +157,14 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
 function tokenOf(options: unknown): unknown {
   if (typeof options !== 'object' || options === null) return undefined;
   return (options as { token?: unknown }).token;
+}
+
+/** The `resume` of join's / connect's options (`{resume:{token,epoch,seq}}`); bad_request if malformed. */
+function resumeOf(options: unknown): ResumeRequest | undefined {
+  if (typeof options !== 'object' || options === null) return undefined;
+  const resume = (options as { resume?: unknown }).resume;
+  if (resume === undefined || resume === null) return undefined;
+  const parsed = parseResumeRequest(resume);
+  if (typeof parsed === 'string') throw new RpcError('bad_request', parsed);
+  return parsed;
 }

@@ -28,6 +28,18 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
     this.#lastName = session.member!.name;
   }
 
+  get resumeToken(): string {
+    return this.#session.member?.resumeToken ?? '';
+  }
+
+  get epoch(): string {
+    return this.#connection.epoch;
+  }
+
+  get joinSeq(): number {
+    return this.#session.joinSeq;
+  }
+
   get name(): string {
     const member = this.#session.member;
     if (member !== undefined && member.state === 'joined') this.#lastName = member.name;

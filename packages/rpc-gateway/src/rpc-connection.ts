@@ -1,6 +1,8 @@
 import {
   type DisconnectReason,
+  type JoinOptions,
   type Logger,
+  type ResumeRequest,
   type Room,
   TokenBucket,
   type TokenVerifier,
@@ -100,6 +102,10 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
     return this.socket.bufferedAmount;
   }
 
+  get epoch(): string {
+    return this.room.position.epoch;
+  }
+
   private async checkToken(tokens: TokenVerifier, name: string, token: unknown): Promise<void> {
     if (token !== undefined && typeof token !== 'string') {
       throw new RpcError('bad_request', 'The token must be a string');
@@ -113,7 +119,12 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
   }
 
   /** Adds a member named `name` whose events go to `callback.onMessage`. Rejects RpcError. */
-  async join(name: unknown, callback: unknown, token?: unknown): Promise<RpcMemberSession> {
+  async join(
+    name: unknown,
+    callback: unknown,
+    token?: unknown,
+    resume?: ResumeRequest,
+  ): Promise<RpcMemberSession> {
     if (typeof name !== 'string') throw new RpcError('bad_request', 'The name must be a string');
     if (!(callback instanceof RpcStub)) {
       throw new RpcError(
@@ -147,7 +158,10 @@ export class RpcConnection implements SessionHost, TransportOwner, Pingable {
     this.joinDeadlines?.delete(this);
     if (releaseSlot !== undefined) this.extraSlots.set(session, releaseSlot);
     try {
-      session.member = await this.room.join(session, { name, log: this.log });
+      const options: JoinOptions = { name, log: this.log };
+      if (resume?.token !== undefined) options.resumeToken = resume.token;
+      if (resume?.since !== undefined) options.since = resume.since;
+      session.member = await this.room.join(session, options);
     } catch (err) {
       this.forget(session);
       session.end();

@@ -1,4 +1,4 @@
-import type { Dialect, MessageEvent, RoomEvent } from '@chatgate/core';
+import type { Dialect, MessageEvent, ResumeOutcome, RoomEvent } from '@chatgate/core';
 import type { ChatMessage } from '@chatgate/rpc-client';
 
 /**
@@ -68,6 +68,30 @@ export function encodeChatMessage(event: RoomEvent): ChatMessage {
       return message;
     }
   }
+}
+
+/** After a resumed join: how many missed events came just before, or that history was reset. */
+export function resumedFrame(outcome: ResumeOutcome, epoch: string, seq: number): RpcFrame {
+  const message: ChatMessage =
+    outcome.kind === 'events'
+      ? {
+          username: SYSTEM_SENDER,
+          text: `resumed: ${outcome.count} missed`,
+          type: 'system',
+          seq,
+          timestamp: Date.now(),
+          event: 'resumed',
+          missed: outcome.count,
+        }
+      : {
+          username: SYSTEM_SENDER,
+          text: `history reset (epoch ${epoch})`,
+          type: 'system',
+          seq,
+          timestamp: Date.now(),
+          event: 'history_reset',
+        };
+  return { message: Object.freeze(message), bytes: CALL_OVERHEAD_BYTES + message.text.length };
 }
 
 /**

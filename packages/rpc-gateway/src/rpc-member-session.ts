@@ -1,13 +1,15 @@
-import type { DisconnectReason, Member, RoomEvent, Session } from '@chatgate/core';
+import type { DisconnectReason, Member, ResumeOutcome, RoomEvent, Session } from '@chatgate/core';
 import type { ChatCallback } from '@chatgate/rpc-client';
 import type { RpcStub } from 'capnweb';
 import { CallbackChannel, type PendingCall } from './callback-channel.js';
-import { type RpcFrame, rpcDialect } from './rpc-dialect.js';
+import { type RpcFrame, resumedFrame, rpcDialect } from './rpc-dialect.js';
 
 /** The connection a member lives on, as its session needs it. */
 export interface SessionHost {
   /** Bytes the socket has not sent yet. */
   readonly bufferedAmount: number;
+  /** The room's current epoch (docs/protocols.md, "Resume"). */
+  readonly epoch: string;
   /** The server ends a member: some reasons end the whole connection. */
   memberClosed(session: RpcMemberSession, reason: DisconnectReason): void;
 }
@@ -27,6 +29,8 @@ export class RpcMemberSession implements Session<RpcFrame> {
   readonly dialect = rpcDialect;
   /** Set once the room has delivered this member's own join. */
   member: Member | undefined;
+  /** The `seq` of this member's own join (the answer to join/connect carries it). */
+  joinSeq = 0;
   private readonly channel: CallbackChannel;
   private ended = false;
 
@@ -59,9 +63,16 @@ export class RpcMemberSession implements Session<RpcFrame> {
     if (event.kind === 'join' && event.memberId === self.id) {
       // Your own join is the answer to join()/connect(), not a notice (as in the original).
       this.member = self;
+      this.joinSeq = event.seq;
       return;
     }
     this.channel.send(frame);
+  }
+
+  /** After the missed events of a resumed join (docs/protocols.md, "Resume"). */
+  resumed(outcome: ResumeOutcome, _self: Member): void {
+    if (this.ended) return;
+    this.channel.send(resumedFrame(outcome, this.host.epoch, this.joinSeq));
   }
 
   close(reason: DisconnectReason): void {

@@ -1,5 +1,12 @@
-import type { ChatErrorCode, MessageEvent, Reply, ResumeOutcome, RoomEvent } from '@chatgate/core';
-import { CHAT_ERROR_CODES } from '@chatgate/core';
+import type {
+  ChatErrorCode,
+  MessageEvent,
+  Reply,
+  ResumeOutcome,
+  ResumeRequest,
+  RoomEvent,
+} from '@chatgate/core';
+import { CHAT_ERROR_CODES, parseResumeRequest } from '@chatgate/core';
 
 /**
  * The WebSocket JSON protocol (docs/protocols.md): one JSON object per text frame. This file is the
@@ -113,7 +120,7 @@ export function decodeClientMessage(data: Data, isBinary: boolean, maxBytes = 0)
       if (message.resume === undefined || message.resume === null) {
         return { kind: 'connect', username: name, ...auth };
       }
-      const resume = decodeResume(message.resume);
+      const resume = parseResumeRequest(message.resume);
       if (typeof resume === 'string') return invalidMessage(resume);
       return { kind: 'connect', username: name, resume, ...auth };
     }
@@ -194,42 +201,6 @@ export function encodeHistoryMessage(event: MessageEvent): string {
 
 export function encodeConnectResponse(success: boolean, message: string): string {
   return JSON.stringify({ type: 'connect_response', success, message });
-}
-
-/**
- * A reconnecting client's `resume` in its connect: the token its last welcome gave it (to
- * retake its name at once) and the last `epoch`/`seq` it saw (to get exactly what it missed).
- */
-export interface ResumeRequest {
-  token?: string;
-  since?: { epoch: string; seq: number };
-}
-
-const MAX_RESUME_FIELD_CHARS = 100;
-
-/** A ResumeRequest, or why the field is malformed. */
-function decodeResume(value: unknown): ResumeRequest | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return '"resume" must be an object.';
-  }
-  const { token, epoch, seq } = value as Record<string, unknown>;
-  const out: ResumeRequest = {};
-  if (token !== undefined) {
-    if (typeof token !== 'string' || token.length > MAX_RESUME_FIELD_CHARS) {
-      return '"resume.token" must be a string (at most 100 characters).';
-    }
-    out.token = token;
-  }
-  if (epoch !== undefined || seq !== undefined) {
-    if (typeof epoch !== 'string' || epoch.length > MAX_RESUME_FIELD_CHARS) {
-      return '"resume.epoch" must be a string (at most 100 characters).';
-    }
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
-      return '"resume.seq" must be a whole number >= 0.';
-    }
-    out.since = { epoch, seq };
-  }
-  return out;
 }
 
 /** After a resume: how many missed events were just sent, or that the history was reset. */

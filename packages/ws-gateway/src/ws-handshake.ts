@@ -1,4 +1,4 @@
-import type { ChatError } from '@chatgate/core';
+import type { ChatError, ResumeRequest } from '@chatgate/core';
 import {
   CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,
@@ -10,7 +10,6 @@ import {
   FIRST_MESSAGE_MUST_BE_CONNECT,
   NAME_MISMATCH_MESSAGE,
   NAME_TAKEN_MESSAGE,
-  type ResumeRequest,
 } from './protocol.js';
 
 /** What a connection's first frame decides (pure: no socket, no room). */

@@ -9,7 +9,7 @@ import type {
   RoomEvent,
   Session,
 } from '@chatgate/core';
-import { type TokenVerifier, toChatError } from '@chatgate/core';
+import { type ResumeRequest, type TokenVerifier, toChatError } from '@chatgate/core';
 import {
   CorkedOutput,
   type DeadlineQueue,
@@ -47,7 +47,6 @@ import {
   encodeReply,
   encodeResumed,
   encodeWelcome,
-  type ResumeRequest,
 } from './protocol.js';
 import { handshake, joinRefusal } from './ws-handshake.js';
 
