@@ -20,6 +20,16 @@ export type ChatEvent =
   | { kind: 'users'; names: string[] }
   | { kind: 'error'; text: string };
 
+/** Where a connection left off: given to the next `join` after a break (docs/protocols.md, "Resume"). */
+export interface ResumeState {
+  /** The name to take back (the current one, after any /nick). */
+  name: string;
+  token: string;
+  epoch: string;
+  /** The last `seq` seen. */
+  seq: number;
+}
+
 /** What joining told us. */
 export interface Welcome {
   /** The name we got (the server may normalise it). */
@@ -40,6 +50,11 @@ export class JoinRefusedError extends Error {
   override readonly name = 'JoinRefusedError';
 }
 
+/** The server answered that its room is closed (shutting down): no point trying again. */
+export class RoomClosedError extends Error {
+  override readonly name = 'RoomClosedError';
+}
+
 /**
  * One chat connection over some transport. `join` once; then `send` lines as the user typed
  * them (text, `@name text`, `/users`, `/nick x`…): each transport has the server parse them,
@@ -48,8 +63,14 @@ export class JoinRefusedError extends Error {
  */
 export interface ChatConnection {
   readonly transport: 'rpc' | 'ws' | 'tcp';
-  /** Rejects JoinRefusedError (name refused) or Error (could not connect). */
-  join(name: string): Promise<Welcome>;
+  /**
+   * Rejects JoinRefusedError (name refused) or Error (could not connect). With `resume` (an
+   * earlier connection's `resumeState()`), takes the name back at once and delivers what was
+   * missed before live events.
+   */
+  join(name: string, resume?: ResumeState): Promise<Welcome>;
+  /** Where this connection is, if its server can resume it; undefined: it cannot (tcp). */
+  resumeState(): ResumeState | undefined;
   send(line: string): Promise<void>;
   leave(): Promise<void>;
   close(): void;

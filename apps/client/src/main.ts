@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { parseClientArgs, USAGE, UsageError } from './args.js';
-import { type ChatConnection, JoinRefusedError, type Welcome } from './chat-connection.js';
+import {
+  type ChatConnection,
+  type ConnectionHandlers,
+  JoinRefusedError,
+  RoomClosedError,
+  type Welcome,
+} from './chat-connection.js';
 import { createConnection } from './create-connection.js';
 import { type RenderOptions, renderEvent, renderHelp, renderWelcome } from './render.js';
 import { Terminal } from './terminal.js';
@@ -8,6 +14,8 @@ import { Terminal } from './terminal.js';
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+/** Waits between reconnect attempts after a lost connection (about 30 s in all). */
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15000];
 
 /** Writes the last words to stderr and exits once stdout has drained. */
 function exit(code: number, message?: string): void {
@@ -40,18 +48,61 @@ async function main(argv: readonly string[]): Promise<void> {
   let name = args.name ?? (await terminal.nextLine('Your name: '))?.trim();
   let connection: ChatConnection | undefined;
   let welcome: Welcome | undefined;
+  let ending = false;
+  const notice = (text: string) => terminal.print(renderEvent({ kind: 'notice', text }, render));
+  const handlers: ConnectionHandlers = {
+    onEvent: (event) => terminal.print(renderEvent(event, render)),
+    onClose: (reason) => {
+      void reconnect(reason);
+    },
+  };
+  const open = () =>
+    createConnection(
+      args.transport,
+      args.url,
+      handlers,
+      args.ca === undefined ? {} : { ca: args.ca },
+    );
+
+  /**
+   * A lost connection (network blip, server restart, another node): rejoin with the resume
+   * state, so the name is ours again at once and what was missed is shown once. A transport
+   * without resume (tcp), or a server that cannot, ends the client as before.
+   */
+  async function reconnect(reason: string): Promise<void> {
+    const resume = connection?.resumeState();
+    if (resume === undefined) {
+      exit(EXIT_FAILED, `chatgate-client: connection lost: ${reason}`);
+      return;
+    }
+    notice(`connection lost (${reason}); reconnecting…`);
+    for (const delay of RECONNECT_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (ending) return;
+      const next = open();
+      try {
+        const back = await next.join(resume.name, resume);
+        connection = next;
+        notice(`reconnected as ${back.name}`);
+        return;
+      } catch (err) {
+        // A definite no from the server (name refused, room closed): do not keep trying.
+        if (err instanceof JoinRefusedError || err instanceof RoomClosedError) {
+          exit(
+            EXIT_FAILED,
+            `chatgate-client: connection lost: ${reason}; rejoin refused: ${err.message}`,
+          );
+          return;
+        }
+      }
+    }
+    exit(EXIT_FAILED, `chatgate-client: connection lost: ${reason}; could not reconnect`);
+  }
+
   while (welcome === undefined) {
     if (name === undefined || name === '')
       return exit(EXIT_FAILED, 'chatgate-client: no name given');
-    connection = createConnection(
-      args.transport,
-      args.url,
-      {
-        onEvent: (event) => terminal.print(renderEvent(event, render)),
-        onClose: (reason) => exit(EXIT_FAILED, `chatgate-client: connection lost: ${reason}`),
-      },
-      args.ca === undefined ? {} : { ca: args.ca },
-    );
+    connection = open();
     try {
       welcome = await connection.join(name);
     } catch (err) {
@@ -64,7 +115,6 @@ async function main(argv: readonly string[]): Promise<void> {
       name = (await terminal.nextLine('Another name: '))?.trim();
     }
   }
-  const chat = connection!;
   for (const line of renderWelcome(welcome, render)) terminal.print(line);
   if (interactive)
     terminal.print(renderEvent({ kind: 'notice', text: 'type /help for commands' }, render));
@@ -81,7 +131,7 @@ async function main(argv: readonly string[]): Promise<void> {
       continue;
     }
     try {
-      await chat.send(line);
+      await connection!.send(line);
     } catch (err) {
       terminal.print(
         renderEvent(
@@ -91,7 +141,8 @@ async function main(argv: readonly string[]): Promise<void> {
       );
     }
   }
-  await chat.leave();
+  ending = true;
+  await connection!.leave();
   terminal.close();
   exit(EXIT_OK);
 }

@@ -10,6 +10,8 @@ import {
   type ConnectionHandlers,
   type ConnectionOptions,
   JoinRefusedError,
+  type ResumeState,
+  RoomClosedError,
   type Welcome,
 } from '../chat-connection.js';
 import { EventGate } from './event-gate.js';
@@ -32,23 +34,32 @@ export class RpcConnection implements ChatConnection {
     this.#events = new EventGate(handlers.onEvent);
   }
 
-  async join(name: string): Promise<Welcome> {
+  async join(name: string, resume?: ResumeState): Promise<Welcome> {
     try {
       await installRpcWebSocket(this.options);
       this.#client = await connectChat(this.url, {
         name,
         onMessage: (message) => this.#events.emit(this.#toEvent(message)),
         onClose: (error) => this.#lost(error),
+        ...(resume === undefined
+          ? {}
+          : { resume: { token: resume.token, epoch: resume.epoch, seq: resume.seq } }),
       });
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       const message = err instanceof Error ? err.message : String(err);
       if (typeof code === 'string' && NAME_REFUSALS.has(code)) throw new JoinRefusedError(message);
+      if (code === 'closed') throw new RoomClosedError(message);
       const cause = lastRpcSocketError();
       throw new Error(`could not join at ${this.url}: ${message}${cause ? ` (${cause})` : ''}`);
     }
     this.#events.open();
     return { name: this.#client.name, users: this.#client.usersAtJoin };
+  }
+
+  resumeState(): ResumeState | undefined {
+    const client = this.#client;
+    return client === undefined ? undefined : { name: client.name, ...client.resumeState() };
   }
 
   async send(line: string): Promise<void> {
@@ -77,6 +88,12 @@ export class RpcConnection implements ChatConnection {
   }
 
   #toEvent(message: ChatMessage): ChatEvent {
+    if (message.event === 'resumed') {
+      return { kind: 'notice', text: `caught up: ${message.missed ?? 0} missed while away` };
+    }
+    if (message.event === 'history_reset') {
+      return { kind: 'notice', text: 'the server could not tell what you missed' };
+    }
     if (message.type === 'system') return { kind: 'notice', text: message.text };
     const self = message.username === this.#client?.name;
     const event: ChatEvent = { kind: 'message', from: message.username, text: message.text, self };

@@ -43,6 +43,11 @@ export class TcpConnection implements ChatConnection {
     this.#events = new EventGate(handlers.onEvent);
   }
 
+  /** The line dialect has no resume: a lost connection ends the session. */
+  resumeState(): undefined {
+    return undefined;
+  }
+
   join(name: string): Promise<Welcome> {
     const target = new URL(this.url);
     const host = target.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';

@@ -5,6 +5,7 @@ import {
   type ConnectionHandlers,
   type ConnectionOptions,
   JoinRefusedError,
+  type ResumeState,
   type Welcome,
 } from '../chat-connection.js';
 import { EventGate } from './event-gate.js';
@@ -31,6 +32,9 @@ export class WsConnection implements ChatConnection {
   #joined = false;
   #ending = false;
   #bye: string | undefined;
+  /** From `welcome` (chatgate servers only): what a reconnect resumes with. */
+  #resume: { token: string; epoch: string } | undefined;
+  #lastSeq = 0;
   readonly #events: EventGate;
 
   constructor(
@@ -41,7 +45,12 @@ export class WsConnection implements ChatConnection {
     this.#events = new EventGate(handlers.onEvent);
   }
 
-  join(name: string): Promise<Welcome> {
+  resumeState(): ResumeState | undefined {
+    if (this.#resume === undefined) return undefined;
+    return { name: this.#name, ...this.#resume, seq: this.#lastSeq };
+  }
+
+  join(name: string, resume?: ResumeState): Promise<Welcome> {
     this.#name = name;
     return new Promise<Welcome>((resolve, reject) => {
       const socket = new WebSocket(this.url, withCa(this.options));
@@ -66,7 +75,11 @@ export class WsConnection implements ChatConnection {
         if (!settled) finish(new Error(`could not join at ${this.url}: ${err.message}`));
       });
       socket.on('open', () => {
-        socket.send(JSON.stringify({ type: 'connect', username: name }));
+        const hello: Frame = { type: 'connect', username: name };
+        if (resume !== undefined) {
+          hello.resume = { token: resume.token, epoch: resume.epoch, seq: resume.seq };
+        }
+        socket.send(JSON.stringify(hello));
       });
       socket.on('close', (code) => {
         if (!settled) {
@@ -87,6 +100,7 @@ export class WsConnection implements ChatConnection {
         } catch {
           return;
         }
+        if (typeof frame.seq === 'number' && frame.seq > this.#lastSeq) this.#lastSeq = frame.seq;
         if (settled) {
           this.#onFrame(frame);
           return;
@@ -105,6 +119,9 @@ export class WsConnection implements ChatConnection {
             return;
           case 'welcome': {
             this.#name = str(frame.name) ?? this.#name;
+            const token = str(frame.resume_token);
+            const epoch = str(frame.epoch);
+            if (token !== undefined && epoch !== undefined) this.#resume = { token, epoch };
             const users = Array.isArray(frame.users) ? frame.users.map(String) : [this.#name];
             finish(undefined, { name: this.#name, users });
             return;
@@ -216,6 +233,16 @@ export class WsConnection implements ChatConnection {
       case 'bye':
         this.#bye = str(frame.message);
         return undefined;
+      case 'resumed':
+        return {
+          kind: 'notice',
+          text: `caught up: ${Number(frame.missed) || 0} missed while away`,
+        };
+      case 'history_reset':
+        if (this.#resume !== undefined && typeof frame.epoch === 'string') {
+          this.#resume = { ...this.#resume, epoch: frame.epoch };
+        }
+        return { kind: 'notice', text: 'the server could not tell what you missed' };
       default:
         return undefined;
     }
