@@ -62,6 +62,10 @@
     bye: null,
     /** Sent with `connect` when the server requires tokens (README "Tokens"). */
     token: '',
+    /** From `welcome`: reconnects resume with it (README "Resume"); null on a fresh join. */
+    resume: null,
+    /** The newest `seq` seen in `resume.epoch`: where a resume picks up. */
+    lastSeq: 0,
     historyShown: false,
     /** The view follows new content (the user has not scrolled up). */
     stuck: true,
@@ -680,6 +684,7 @@
   }
 
   function handle(msg) {
+    if (typeof msg.seq === 'number' && msg.seq > state.lastSeq) state.lastSeq = msg.seq;
     switch (msg.type) {
       case 'connect_response':
         if (msg.success) {
@@ -700,6 +705,11 @@
         state.joinedOnce = true;
         state.name = String(msg.name);
         rememberName(state.name);
+        if (typeof msg.resume_token === 'string' && typeof msg.epoch === 'string') {
+          // Another epoch numbers its events afresh.
+          if (state.resume?.epoch !== msg.epoch) state.lastSeq = Number(msg.seq) || 0;
+          state.resume = { token: msg.resume_token, epoch: msg.epoch };
+        }
         els.myName.textContent = state.name;
         state.listed = Array.isArray(msg.users);
         state.users = state.listed ? msg.users.map(String) : [];
@@ -797,6 +807,14 @@
         else errorNotice(String(msg.message || 'Error'));
         return;
       }
+      case 'resumed':
+        if (Number(msg.missed) > 0) notice(`Caught up: ${msg.missed} missed while away`, 'info');
+        return;
+      case 'history_reset':
+        // The server could not tell what we missed; its history replay follows.
+        if (state.resume && typeof msg.epoch === 'string') state.resume.epoch = msg.epoch;
+        state.lastSeq = 0;
+        return;
       case 'bye':
         state.bye = msg.reason;
         if (msg.reason !== 'quit') errorNotice(String(msg.message || 'Disconnected'));
@@ -873,6 +891,10 @@
     ws.onopen = () => {
       const hello = { type: 'connect', username: state.name };
       if (state.token) hello.token = state.token;
+      // A reconnect takes the name back at once and gets exactly what was missed.
+      if (state.joinedOnce && state.resume) {
+        hello.resume = { token: state.resume.token, epoch: state.resume.epoch, seq: state.lastSeq };
+      }
       ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (event) => {
@@ -996,6 +1018,8 @@
     state.run = null;
     state.last = null;
     state.lastDay = '';
+    state.resume = null;
+    state.lastSeq = 0;
     els.messages.replaceChildren();
     showJoinError('');
     els.joinButton.disabled = true;

@@ -11,6 +11,7 @@ import {
   useBrowser,
   userEntry,
 } from './browser-helpers.js';
+import { blipProxy } from '../../../test-support/blip-proxy.js';
 import { joinAs, startGateway, type TestClient } from './helpers.js';
 
 // What a person sees and does in the page, in real Chromium (README "Browser client").
@@ -414,6 +415,32 @@ describe.skipIf(!runBrowser)(
       // A click on a name in the conversation still addresses that person.
       await page.locator('#messages .msg-sender', { hasText: 'bob' }).first().click();
       await page.locator('#target-name', { hasText: 'bob' }).waitFor();
+    });
+
+    it('after a network blip takes its name back at once and shows what it missed once', async () => {
+      // No heartbeat: only the resume token can end the old, silent connection.
+      const gw = await startGateway({ plugin: { heartbeatMs: 0 } });
+      const proxy = await blipProxy(gw.port);
+      const viaProxy = { ...gw, http: `http://127.0.0.1:${proxy.port}` };
+      const page = await openPage(browser(), viaProxy, { viewport: WIDE });
+      await join(page, 'alice');
+      await gw.room.post('before the blip', { sender: 'bot' });
+      await page.locator('#messages .msg-text', { hasText: 'before the blip' }).waitFor();
+
+      proxy.cut();
+      // Said while the page is away; the server still counts alice as connected.
+      await gw.room.post('while you were away', { sender: 'bot' });
+      await page.locator('#messages .notice-text', { hasText: 'Reconnected as alice' }).waitFor();
+      await page.locator('#messages .notice-text', { hasText: /Caught up: \d+ missed/ }).waitFor();
+      const shown = (text: string) =>
+        page.locator('#messages .msg-text', { hasText: new RegExp(`^${text}$`) }).count();
+      expect(await shown('while you were away')).toBe(1);
+      expect(await shown('before the blip')).toBe(1);
+      // Never refused as a taken name, so no "retrying" notice.
+      expect(await page.locator('#messages', { hasText: 'retrying' }).count()).toBe(0);
+      expect(gw.room.users()).toEqual(['alice']);
+      await say(page, 'back again');
+      await page.locator('#messages .msg-text', { hasText: 'back again' }).waitFor();
     });
 
     it('remembers the name across reloads and focuses the name field', async () => {
