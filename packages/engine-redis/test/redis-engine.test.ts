@@ -1,45 +1,8 @@
 import { isChatError } from '@chatgate/core';
-import { Redis } from 'ioredis';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { follow, say } from '../../core/test/engine-conformance.js';
-import { RedisEngine, type RedisEngineOptions } from '../src/index.js';
+import { admin, commandCalls, node, waitStatus } from './engine-helpers.js';
 import { RedisServer, runRedisTests } from './redis-server.js';
-
-async function node(
-  server: RedisServer,
-  nodeId: string,
-  options: Partial<RedisEngineOptions> = {},
-) {
-  const engine = new RedisEngine({ url: server.url, nodeId, ...options });
-  onTestFinished(() => engine.close());
-  await engine.whenReady(10_000);
-  return engine;
-}
-
-function admin(server: RedisServer): Redis {
-  const client = new Redis(server.url);
-  onTestFinished(() => client.disconnect());
-  return client;
-}
-
-async function commandCalls(client: Redis, command: string): Promise<number> {
-  const info = await client.info('commandstats');
-  const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info);
-  return match === null ? 0 : Number(match[1]);
-}
-
-function waitStatus(engine: RedisEngine, status: 'ready' | 'unavailable', ms = 10_000) {
-  if (engine.status === status) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`status never became ${status}`)), ms);
-    const stop = engine.onStatus((s) => {
-      if (s !== status) return;
-      clearTimeout(timer);
-      stop();
-      resolve();
-    });
-  });
-}
 
 // Needs Debian's redis-server; skipped only outside CI when it is absent (README).
 describe.skipIf(!runRedisTests)('RedisEngine', () => {

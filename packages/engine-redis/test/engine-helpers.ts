@@ -1,0 +1,41 @@
+import { Redis } from 'ioredis';
+import { onTestFinished } from 'vitest';
+import { RedisEngine, type RedisEngineOptions } from '../src/index.js';
+import type { RedisServer } from './redis-server.js';
+
+/** A RedisEngine node on `server`, ready, closed when the test ends. */
+export async function node(
+  server: RedisServer,
+  nodeId: string,
+  options: Partial<RedisEngineOptions> = {},
+) {
+  const engine = new RedisEngine({ url: server.url, nodeId, ...options });
+  onTestFinished(() => engine.close());
+  await engine.whenReady(10_000);
+  return engine;
+}
+
+export function admin(server: RedisServer): Redis {
+  const client = new Redis(server.url);
+  onTestFinished(() => client.disconnect());
+  return client;
+}
+
+export async function commandCalls(client: Redis, command: string): Promise<number> {
+  const info = await client.info('commandstats');
+  const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info);
+  return match === null ? 0 : Number(match[1]);
+}
+
+export function waitStatus(engine: RedisEngine, status: 'ready' | 'unavailable', ms = 10_000) {
+  if (engine.status === status) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`status never became ${status}`)), ms);
+    const stop = engine.onStatus((s) => {
+      if (s !== status) return;
+      clearTimeout(timer);
+      stop();
+      resolve();
+    });
+  });
+}
