@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { blipProxy } from '../../../test-support/blip-proxy.js';
 import {
   BROWSER_TEST_MS,
   join,
@@ -11,7 +12,6 @@ import {
   useBrowser,
   userEntry,
 } from './browser-helpers.js';
-import { blipProxy } from '../../../test-support/blip-proxy.js';
 import { joinAs, startGateway, type TestClient } from './helpers.js';
 
 // What a person sees and does in the page, in real Chromium (README "Browser client").
