@@ -50,6 +50,10 @@ const FLAGS = [
   '10000',
   '--max-connections',
   '20000',
+  '--connect-burst-per-address',
+  '100000',
+  '--connect-rate-per-address',
+  '100000',
   '--log-level',
   'warn',
 ];

@@ -35,6 +35,10 @@ export const CHATGATE_FLAGS = [
   '100000',
   '--max-connections',
   '100000',
+  '--connect-burst-per-address',
+  '100000',
+  '--connect-rate-per-address',
+  '100000',
   '--log-level',
   'warn',
 ];

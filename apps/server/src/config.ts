@@ -15,6 +15,8 @@ export interface Config {
   ports: { http: Port; gt: Port; line: Port; at: Port; peer: Port; admin: Port };
   maxConnections: number;
   maxPerAddress: number;
+  connectBurstPerAddress: number;
+  connectsPerSecondPerAddress: number;
   nameTimeoutMs: number;
   rateBurst: number;
   ratePerSecond: number;
@@ -113,6 +115,20 @@ export const OPTIONS: Option[] = [
     DEFAULT_CONNECTION_LIMITS.maxPerAddress,
     'maxPerAddress',
     'connections open at once from one address',
+  ),
+  opt(
+    'connect-burst-per-address',
+    'int',
+    DEFAULT_CONNECTION_LIMITS.connectBurstPerAddress,
+    'connectBurstPerAddress',
+    'new connections one address may open at once (bounds join/leave churn)',
+  ),
+  opt(
+    'connect-rate-per-address',
+    'int',
+    DEFAULT_CONNECTION_LIMITS.connectsPerSecondPerAddress,
+    'connectsPerSecondPerAddress',
+    'new connections per second one address may open after its burst',
   ),
   opt(
     'name-timeout-ms',
@@ -403,6 +419,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   if (config.maxPerAddress < 1 || config.maxConnections < 1) {
     throw new ConfigError('--max-connections and --max-per-address must be at least 1');
+  }
+  if (config.connectBurstPerAddress < 1 || config.connectsPerSecondPerAddress < 1) {
+    throw new ConfigError(
+      '--connect-burst-per-address and --connect-rate-per-address must be at least 1',
+    );
   }
   if (config.ratePerSecond < 1 || config.rateBurst < 1) {
     throw new ConfigError('--rate-burst and --rate-per-second must be at least 1');

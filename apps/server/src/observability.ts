@@ -95,7 +95,7 @@ export function createMetrics(
   const refusedSeen = new Map<string, number>();
   new Counter({
     name: 'chatgate_connections_refused_total',
-    help: 'Connections refused before joining, by reason (per_address, total, origin, auth)',
+    help: 'Connections refused before joining, by reason (per_address, total, connect_rate, origin, auth)',
     labelNames: ['reason'],
     registers: [registry],
     collect() {

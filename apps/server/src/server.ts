@@ -81,6 +81,8 @@ export class Chatgate {
       maxConnections: config.maxConnections,
       maxPerAddress: config.maxPerAddress,
       nameTimeoutMs: config.nameTimeoutMs,
+      connectBurstPerAddress: config.connectBurstPerAddress,
+      connectsPerSecondPerAddress: config.connectsPerSecondPerAddress,
     });
     this.metrics = createMetrics(this.room, this.gate, () => ({
       ...this.gate.refused,

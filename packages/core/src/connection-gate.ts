@@ -1,3 +1,5 @@
+import { TokenBucket } from './limits.js';
+
 export interface ConnectionGateOptions {
   /** Connections open at once across every transport sharing this gate. */
   maxConnections: number;
@@ -5,30 +7,57 @@ export interface ConnectionGateOptions {
   maxPerAddress: number;
   /** A connection that must send a name and has not after this long is closed. */
   nameTimeoutMs: number;
+  /**
+   * New connections one address may open at once, and per second after that: every join on
+   * WebSocket and TCP is a new connection, so this bounds join/leave churn (docs/limits.md).
+   */
+  connectBurstPerAddress: number;
+  connectsPerSecondPerAddress: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionGateOptions> = Object.freeze({
   maxConnections: 10_000,
   maxPerAddress: 64,
   nameTimeoutMs: 30_000,
+  connectBurstPerAddress: 64,
+  connectsPerSecondPerAddress: 16,
 });
 
-/** Why `admit` refused: the total cap or the per-address cap. */
-export type GateRefusal = 'total' | 'per_address';
+/** Why `admit` refused: the total cap, the per-address cap, or the per-address connect rate. */
+export type GateRefusal = 'total' | 'per_address' | 'connect_rate';
+
+/** How often idle addresses' connect buckets are forgotten. */
+const PRUNE_EVERY_MS = 1000;
 
 /**
- * Admission control shared by transports: a total cap and a per-address cap. No I/O; a
- * transport calls `admit` on accept and the returned release exactly once on close.
+ * Admission control shared by transports: a total cap, a per-address cap and a per-address
+ * connect rate. No I/O; a transport calls `admit` on accept and the returned release exactly
+ * once on close.
  */
 export class ConnectionGate {
   readonly options: Readonly<ConnectionGateOptions>;
   private total = 0;
   private readonly perAddress = new Map<string, number>();
   private readonly perTransport = new Map<string, number>();
-  private readonly refusals: Record<GateRefusal, number> = { total: 0, per_address: 0 };
+  private readonly connectBuckets = new Map<string, TokenBucket>();
+  private lastPrune: number;
+  private readonly refusals: Record<GateRefusal, number> = {
+    total: 0,
+    per_address: 0,
+    connect_rate: 0,
+  };
 
-  constructor(options: Partial<ConnectionGateOptions> = {}) {
+  constructor(
+    options: Partial<ConnectionGateOptions> = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.options = Object.freeze({ ...DEFAULT_CONNECTION_LIMITS, ...options });
+    this.lastPrune = now();
+  }
+
+  /** Addresses whose connect rate is being tracked (bounded: quiet ones are forgotten). */
+  get trackedAddresses(): number {
+    return this.connectBuckets.size;
   }
 
   get open(): number {
@@ -67,8 +96,17 @@ export class ConnectionGate {
         reason: 'Too many connections from your address.',
       };
     }
+    if (!this.connectBucket(address).take()) {
+      this.refusals.connect_rate++;
+      return {
+        ok: false,
+        code: 'connect_rate',
+        reason: 'Connecting too fast from your address; try again shortly.',
+      };
+    }
     this.total++;
     this.perAddress.set(address, count + 1);
+    this.pruneQuietAddresses();
     this.perTransport.set(transport, (this.perTransport.get(transport) ?? 0) + 1);
     let released = false;
     return {
@@ -83,5 +121,25 @@ export class ConnectionGate {
         this.perTransport.set(transport, (this.perTransport.get(transport) ?? 1) - 1);
       },
     };
+  }
+
+  private connectBucket(address: string): TokenBucket {
+    let bucket = this.connectBuckets.get(address);
+    if (bucket === undefined) {
+      const { connectBurstPerAddress: burst, connectsPerSecondPerAddress: rate } = this.options;
+      bucket = new TokenBucket(burst, rate, this.now);
+      this.connectBuckets.set(address, bucket);
+    }
+    return bucket;
+  }
+
+  /** A full bucket of an address with nothing open says nothing a new bucket would not. */
+  private pruneQuietAddresses(): void {
+    const now = this.now();
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    for (const [address, bucket] of this.connectBuckets) {
+      if (bucket.full && !this.perAddress.has(address)) this.connectBuckets.delete(address);
+    }
   }
 }

@@ -3,7 +3,7 @@ import { ChatError, type DisconnectReason } from './errors.js';
 import type { EventDraft, MemberId, MessageEvent, Stamp } from './events.js';
 import type { RoomLimits, TokenBucket } from './limits.js';
 import { type Logger, lazyChild } from './log.js';
-import { foldName, normalizeName } from './names.js';
+import { foldName, lookAlikeKey, normalizeName } from './names.js';
 import { runCommand } from './run-command.js';
 import type { Session } from './session.js';
 import { prepareMessageText } from './text.js';
@@ -176,8 +176,15 @@ export class Member {
     if (!(await this.room.claimName(folded, this.id))) {
       throw new ChatError('name_taken', `The name '${name}' is already taken.`);
     }
+    // The look-alike key too (names.ts lookAlikeKey), unless it stays ours (case, marks).
+    const key = lookAlikeKey(name);
+    if (key !== lookAlikeKey(from) && !(await this.room.claimName(key, this.id))) {
+      if (folded !== this.currentFolded) await this.room.releaseName(folded, this.id);
+      throw new ChatError('name_taken', `The name '${name}' looks too much like another member's.`);
+    }
     if (this.state !== 'joined') {
       if (folded !== this.currentFolded) await this.room.releaseName(folded, this.id);
+      if (key !== lookAlikeKey(from)) await this.room.releaseName(key, this.id);
       throw new ChatError('not_joined');
     }
     await this.room.publishDraft({

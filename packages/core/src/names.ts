@@ -90,6 +90,15 @@ function confusablePrototypes(): Map<number, string> {
  * Unicode's confusables table, NFD again, then case-folded (`ѕystem`, `SYSTEM` and `system`
  * share one; so do `paypal` and `paypa1`).
  */
+/**
+ * The engine key that stands for every look-alike of `name`: claimed beside the folded name, so
+ * that of racing joins or renames with look-alike names, on any node, exactly one wins. `~`
+ * cannot occur in a name, so the key never meets a folded name.
+ */
+export function lookAlikeKey(name: string): string {
+  return `~${nameSkeleton(name)}`;
+}
+
 export function nameSkeleton(name: string): string {
   const table = confusablePrototypes();
   let mapped = '';

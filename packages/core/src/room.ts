@@ -8,7 +8,7 @@ import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
 import { type Logger, lazyChild, noopLogger } from './log.js';
 import { Member, type MemberRoom } from './member.js';
-import { autoName, foldName, nameSkeleton, normalizeName } from './names.js';
+import { autoName, foldName, lookAlikeKey, nameSkeleton, normalizeName } from './names.js';
 import { PRESENCE_FLUSH_MAX_MS, PRESENCE_FLUSH_MIN_MS } from './presence-flush.js';
 import type { Dialect, PresenceEvent, ResumeOutcome, Session } from './session.js';
 import { prepareMessageText, sanitizeText } from './text.js';
@@ -222,6 +222,7 @@ export class Room implements MemberRoom {
           throw new ChatError('name_taken', `The name '${name}' is already taken.`);
         }
         await this.engine.claim(this.name, folded, id, token);
+        await this.claimLookAlike(name, id, token, options.resumeToken);
         // The earlier connection goes first, so everyone sees it leave, then this one join.
         await this.engine.publish(this.name, {
           kind: 'leave',
@@ -229,10 +230,12 @@ export class Room implements MemberRoom {
           name: this.records.get(previous)?.name ?? name,
           reason: 'closed',
         });
+      } else {
+        await this.claimLookAlike(name, id, token, undefined);
       }
     }
     if (this.closed) {
-      await this.engine.release(this.name, foldName(name), id);
+      await this.releaseNames(name, id);
       throw new ChatError('closed');
     }
     const log = lazyChild(options.log ?? this.log, { member: id });
@@ -245,7 +248,7 @@ export class Room implements MemberRoom {
       await this.engine.publish(this.name, { kind: 'join', memberId: id, name });
     } catch (err) {
       this.locals.delete(id);
-      await this.engine.release(this.name, foldName(name), id).catch(() => {});
+      await this.releaseNames(name, id).catch(() => {});
       throw toChatError(err);
     }
     if (member.state === 'joining') await member.joined;
@@ -407,6 +410,35 @@ export class Room implements MemberRoom {
     }
   }
 
+  /**
+   * Claims `name`'s look-alike key (names.ts `lookAlikeKey`) after its folded name: the engine's
+   * claim is atomic on every node, so of racing look-alike joins exactly one gets here. A loser
+   * gives its folded claim back and gets name_taken. A resuming client takes its key back.
+   */
+  private async claimLookAlike(
+    name: string,
+    id: MemberId,
+    token: string,
+    resumeToken: string | undefined,
+  ): Promise<void> {
+    const key = lookAlikeKey(name);
+    if (await this.engine.claim(this.name, key, id, token)) return;
+    if (
+      resumeToken !== undefined &&
+      (await this.engine.takeOver(this.name, key, id, String(resumeToken))) !== null &&
+      (await this.engine.claim(this.name, key, id, token))
+    ) {
+      return;
+    }
+    await this.engine.release(this.name, foldName(name), id);
+    throw new ChatError('name_taken', `The name '${name}' looks too much like another member's.`);
+  }
+
+  private async releaseNames(name: string, id: MemberId): Promise<void> {
+    await this.engine.release(this.name, foldName(name), id);
+    await this.engine.release(this.name, lookAlikeKey(name), id);
+  }
+
   private async claimAutoName(id: MemberId, token: string): Promise<string> {
     for (let i = 0; i < MAX_AUTO_NAME_TRIES; i++) {
       const name = autoName(++this.autoCounter);
@@ -484,7 +516,7 @@ export class Room implements MemberRoom {
           this.locals.delete(member.id);
           this.detach(member);
           this.knownOfRun.delete(member);
-          void this.engine.release(this.name, record.folded, member.id).catch((err) => {
+          void this.releaseNames(record.name, member.id).catch((err) => {
             this.log.error({ err }, 'releasing a name failed');
           });
           member.log.info({ seq: event.seq, reason: event.reason }, 'left');
@@ -498,6 +530,7 @@ export class Room implements MemberRoom {
         const record = this.records.get(event.memberId);
         if (record === undefined) return;
         const oldFolded = record.folded;
+        const oldSkeleton = record.skeleton;
         if (this.byFolded.get(oldFolded) === record) this.byFolded.delete(oldFolded);
         if (this.bySkeleton.get(record.skeleton) === record)
           this.bySkeleton.delete(record.skeleton);
@@ -514,6 +547,13 @@ export class Room implements MemberRoom {
             void this.engine.release(this.name, oldFolded, member.id).catch((err) => {
               this.log.error({ err }, 'releasing a name failed');
             });
+          }
+          if (oldSkeleton !== record.skeleton) {
+            void this.engine
+              .release(this.name, lookAlikeKey(event.from), member.id)
+              .catch((err) => {
+                this.log.error({ err }, 'releasing a look-alike key failed');
+              });
           }
         }
         this.fanOut(event);
@@ -688,9 +728,9 @@ export class Room implements MemberRoom {
   }
 
   /**
-   * @internal Refuses `name` (name_taken) when it looks like another member's name. Checked
-   * against the members this room knows, before the claim: two joins racing with look-alike
-   * names may both pass; exact names are still unique through the engine.
+   * @internal Refuses `name` (name_taken) when it looks like another member's name this room
+   * knows, naming that member. Joins racing with look-alike names are settled afterwards by the
+   * engine claim of the look-alike key (claimLookAlike): exactly one wins on any node.
    */
   refuseLookAlike(name: string, by: MemberId): void {
     const other = this.bySkeleton.get(nameSkeleton(name));

@@ -96,6 +96,21 @@ export function roomsOnCluster(
       });
     });
 
+    it('lets one of racing look-alike joins on different nodes in', async () => {
+      const { open } = await setup();
+      const a = await open('a');
+      const b = await open('b');
+      const outcomes = await Promise.allSettled([
+        join(a.room, 'alice'),
+        join(a.room, 'a1ice'),
+        join(b.room, 'aIice'),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes) {
+        if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'name_taken' });
+      }
+    });
+
     it('gives every member on every node one order, and handlers on each node each public message once', async () => {
       const { open } = await setup();
       const nodes = [await open('a'), await open('b'), await open('c')];

@@ -749,6 +749,36 @@ describe('Room > look-alike names', () => {
     expect(room.users()).toEqual(['paypal', 'Mallory']);
   });
 
+  it('lets exactly one of racing joins with look-alike names in', async () => {
+    const room = new Room();
+    // Digit 1 for l, capital I for l: one skeleton, three folded names.
+    const names = ['alice', 'a1ice', 'aIice'];
+    const outcomes = await Promise.allSettled(
+      names.map((name) => room.join(new RecordingSession(), { name })),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes) {
+      if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'name_taken' });
+    }
+    expect(room.size).toBe(1);
+    // The losers' claims were given back: once the winner leaves, a look-alike may join.
+    const winner = outcomes.find((o) => o.status === 'fulfilled')!;
+    await (winner as PromiseFulfilledResult<Awaited<ReturnType<Room['join']>>>).value.leave();
+    expect((await joinAs(room, 'a1ice')).member.name).toBe('a1ice');
+  });
+
+  it('lets exactly one of racing renames to look-alike names through', async () => {
+    const room = new Room();
+    const members = await Promise.all(['m1', 'm2', 'm3'].map((n) => joinAs(room, n)));
+    const targets = ['paypal', 'paypa1', 'PAYPAI'];
+    const outcomes = await Promise.allSettled(members.map((m, i) => m.member.rename(targets[i]!)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(room.users().filter((n) => n.toLowerCase().startsWith('payp'))).toHaveLength(1);
+    // A member may still change the case of its own name.
+    const winner = members[outcomes.findIndex((o) => o.status === 'fulfilled')]!;
+    await winner.member.rename(winner.member.name.toUpperCase());
+  });
+
   it('skips auto names that look like a member present', async () => {
     const room = new Room();
     await joinAs(room, 'userl');

@@ -95,7 +95,12 @@ describe.skipIf(!runBrowser)(
 
     it('a 200-join burst redraws the list at most once per frame, collapses to one line, and keeps the conversation', async () => {
       const gw = await startGateway({
-        gate: { maxPerAddress: 1000, maxConnections: 1000 },
+        gate: {
+          maxPerAddress: 1000,
+          maxConnections: 1000,
+          connectBurstPerAddress: 1000,
+          connectsPerSecondPerAddress: 1000,
+        },
         limits: { rateBurst: 1000, ratePerSecond: 1000 },
       });
       const page = await openPage(browser(), gw, { viewport: WIDE });
