@@ -1,5 +1,7 @@
+import { ConnectionGate } from '@chatgate/core/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CanarySession } from '../../../test-support/canary-session.js';
 import {
   Client,
   createTestRoom,
@@ -18,9 +20,15 @@ const greeting = (name: string) =>
 async function hostileRoom(limits: Parameters<typeof createTestRoom>[0] = {}) {
   const room = createTestRoom(limits);
   const logger = recordingLogger();
-  const line = await startListener({ room, dialect: 'line', logger, nameTimeoutMs: 300 });
-  const at = await startListener({ room, dialect: 'at', logger, nameTimeoutMs: 300 });
-  const peer = await startListener({ room, dialect: 'peer', logger, nameTimeoutMs: 300 });
+  // Hostile input, not connection churn, is under test: the connect rate is raised.
+  const gate = new ConnectionGate({
+    connectBurstPerAddress: 10_000,
+    connectsPerSecondPerAddress: 10_000,
+  });
+  const common = { room, logger, gate, nameTimeoutMs: 300 };
+  const line = await startListener({ ...common, dialect: 'line' });
+  const at = await startListener({ ...common, dialect: 'at' });
+  const peer = await startListener({ ...common, dialect: 'peer' });
   const sender = await Client.connect(line.port);
   await sender.read(greeting('user1'));
   const receiver = await Client.connect(line.port);
@@ -86,7 +94,13 @@ const hostileInput = fc.record({
 
 describe('hostile input', () => {
   it('never crashes, stalls or costs another member a message (fast-check)', async () => {
-    const { ports, probe, logger } = await hostileRoom();
+    const { room, ports, probe, logger } = await hostileRoom();
+    // A canary pair on another transport (in process), besides the line pair of `probe`.
+    const speaker = await room.join(new CanarySession(), { name: 'canary-a' });
+    const listener = new CanarySession();
+    await room.join(listener, { name: 'canary-b' });
+    const rssBefore = process.memoryUsage().rss;
+    let round = 0;
     await fc.assert(
       fc.asyncProperty(hostileInput, async ({ dialect, chunks, ending }) => {
         const hostile = await Client.connect(ports[dialect]);
@@ -98,10 +112,16 @@ describe('hostile input', () => {
         else if (ending === 'destroy') hostile.socket.destroy();
         else if (ending === 'reset') hostile.socket.resetAndDestroy();
         await probe();
+        const text = `canary ${++round}`;
+        await speaker.say(text);
+        await listener.heard(text);
       }),
       { numRuns: 100 },
     );
     noBugsLogged(logger);
+    const canaryTexts = listener.texts.filter((t) => t.startsWith('canary '));
+    expect(canaryTexts).toEqual(Array.from({ length: round }, (_, i) => `canary ${i + 1}`));
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
   });
 
   it('survives every hostile stream split at every byte into one peer connection', async () => {

@@ -1,38 +1,8 @@
-import type { Member, RoomEvent, Session } from '@chatgate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { CanarySession } from '../../../test-support/canary-session.js';
 import { joinAs, nextEvent, startGateway, type TestClient } from './helpers.js';
-
-/** A member on another transport, in process: it records the events the room gives it. */
-class CanarySession implements Session<null> {
-  readonly dialect = { name: 'canary', encode: () => null };
-  readonly bufferedBytes = 0;
-  readonly texts: string[] = [];
-  private waiter: { text: string; resolve: () => void } | undefined;
-
-  deliver(event: RoomEvent, _frame: null, _self: Member): void {
-    if (event.kind !== 'message') return;
-    this.texts.push(event.content);
-    if (this.waiter?.text === event.content) this.waiter.resolve();
-  }
-
-  close(): void {}
-
-  heard(text: string): Promise<void> {
-    if (this.texts.includes(text)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`canary never heard ${text}`)), 5000);
-      this.waiter = {
-        text,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-    });
-  }
-}
 
 const TYPES = ['connect', 'chat_message', 'ping', 'history', 'users', 'login', '', 'x'];
 
@@ -78,7 +48,11 @@ describe('ws hostile > arbitrary frames and JSON', () => {
   it('keeps the server up, a canary pair on another transport chatting, and memory bounded', async () => {
     const gw = await startGateway({
       limits: { rateBurst: 10_000, ratePerSecond: 10_000 },
-      gate: { maxPerAddress: 10_000 },
+      gate: {
+        maxPerAddress: 10_000,
+        connectBurstPerAddress: 10_000,
+        connectsPerSecondPerAddress: 10_000,
+      },
     });
     const speaker = await gw.room.join(new CanarySession(), { name: 'canary-a' });
     const listener = new CanarySession();
