@@ -78,17 +78,8 @@ export function soakVerdict(
   const heap = end.heapUsedBytes - start.heapUsedBytes;
   if (heap > bounds.heapGrowthBytes) {
     failures.push(
-      `heap used grew by ${(heap / MB).toFixed(1)} MB (bound ${(bounds.heapGrowthBytes / MB).toFixed(0)} MB)`,
+      `heap after GC grew by ${(heap / MB).toFixed(1)} MB (bound ${(bounds.heapGrowthBytes / MB).toFixed(0)} MB)`,
     );
   }
   return { ok: failures.length === 0, failures };
-}
-
-/** `nodejs_heap_size_used_bytes` from a Prometheus text exposition. */
-export function parseHeapUsed(metrics: string): number {
-  const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+?\d+)?)/m.exec(
-    metrics,
-  );
-  if (match === null) throw new Error('nodejs_heap_size_used_bytes missing from /metrics');
-  return Number(match[1]);
 }

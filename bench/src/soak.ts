@@ -1,7 +1,7 @@
 /**
  * `npm run soak`: the real combined server on loopback while a fixed set of members chat
  * (every message tagged with an id) and connections churn on every transport. Prints the
- * server's RSS, V8 heap used and open fds at the start and the end; fails on a lost message
+ * server's RSS, V8 heap used after a forced GC and open fds at the start and the end; fails on a lost message
  * or growth past the bounds in soak-verdict.ts. Documented in bench/README.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,15 +10,10 @@ import type { ClientConn, ClientEvents } from './clients/client-conn.js';
 import { openLineClient } from './clients/line-client.js';
 import { openRpcClient } from './clients/rpc-client.js';
 import { openWsClient } from './clients/ws-client.js';
+import { heapUsedAfterGc, parseInspectorUrl } from './heap-after-gc.js';
 import { parseStatusKb } from './proc-stats.js';
 import { type ServerProcess, startServer } from './server-process.js';
-import {
-  parseHeapUsed,
-  parseSoakArgs,
-  SOAK_BOUNDS,
-  type SoakFigures,
-  soakVerdict,
-} from './soak-verdict.js';
+import { parseSoakArgs, SOAK_BOUNDS, type SoakFigures, soakVerdict } from './soak-verdict.js';
 import { CHATGATE_MAIN, LOOPBACK } from './targets.js';
 
 const CHURN_WORKERS = 12;
@@ -67,18 +62,18 @@ interface Member {
   seen: Set<string>;
 }
 
-function figures(server: ServerProcess, httpPort: number): Promise<SoakFigures> {
+async function figures(server: ServerProcess, inspectorUrl: string): Promise<SoakFigures> {
+  // The heap first: its forced GC may hand memory back, so RSS is read after it.
+  const heapUsedBytes = await heapUsedAfterGc(inspectorUrl);
   const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
   const rssBytes = parseStatusKb(status, 'VmRSS') * 1024;
   const openFds = readdirSync(`/proc/${server.pid}/fd`).length;
-  return fetch(`http://${LOOPBACK}:${httpPort}/metrics`)
-    .then((r) => r.text())
-    .then((text) => ({ rssBytes, heapUsedBytes: parseHeapUsed(text), openFds }));
+  return { rssBytes, heapUsedBytes, openFds };
 }
 
 function show(label: string, f: SoakFigures, cycles: number, lost: number): void {
   console.log(
-    `${label}: rss ${(f.rssBytes / MB).toFixed(1)} MB, v8 heap used ${(f.heapUsedBytes / MB).toFixed(1)} MB, open fds ${f.openFds}, churn cycles ${cycles}, messages lost ${lost}`,
+    `${label}: rss ${(f.rssBytes / MB).toFixed(1)} MB, heap after GC ${(f.heapUsedBytes / MB).toFixed(1)} MB, open fds ${f.openFds}, churn cycles ${cycles}, messages lost ${lost}`,
   );
 }
 
@@ -203,17 +198,19 @@ async function main(): Promise<number> {
     `soak: ${seconds} s, ${CHURN_WORKERS} churn workers at <= ${CHURN_PER_SECOND} cycles/s (ws, line, rpc, at, peer), 3 members chatting ${CHAT_PER_SECOND}/s each`,
   );
   console.log(
-    `bounds after quiesce: lost 0, open fds <= start +${SOAK_BOUNDS.fdGrowth}, RSS growth <= ${SOAK_BOUNDS.rssGrowthBytes / MB} MB, v8 heap used growth <= ${SOAK_BOUNDS.heapGrowthBytes / MB} MB (prom-client nodejs_heap_size_used_bytes, not forced GC)`,
+    `bounds after quiesce: lost 0, open fds <= start +${SOAK_BOUNDS.fdGrowth}, RSS growth <= ${SOAK_BOUNDS.rssGrowthBytes / MB} MB, heap after GC growth <= ${SOAK_BOUNDS.heapGrowthBytes / MB} MB (V8 heap used right after a full GC, through the inspector)`,
   );
   const server = await startServer(
     { id: 'chatgate', label: 'chatgate', script: CHATGATE_MAIN, args: FLAGS },
     30_000,
+    ['--inspect=127.0.0.1:0'],
   );
   try {
     const ports = server.ports;
-    const httpPort = ports.http!;
+    const inspectorUrl = parseInspectorUrl(server.recentOutput());
+    if (inspectorUrl === null) throw new Error('the server printed no inspector URL');
     const members = await openMembers(ports);
-    const start = await figures(server, httpPort);
+    const start = await figures(server, inspectorUrl);
     let cycles = 0;
     let failedCycles = 0;
     show('start', start, 0, 0);
@@ -266,10 +263,11 @@ async function main(): Promise<number> {
     await waitFor(() => lostNow() === 0, QUIESCE_TIMEOUT_MS);
     const lost = lostNow();
     await waitFor(
-      async () => (await figures(server, httpPort)).openFds <= start.openFds + SOAK_BOUNDS.fdGrowth,
+      async () =>
+        (await figures(server, inspectorUrl)).openFds <= start.openFds + SOAK_BOUNDS.fdGrowth,
       QUIESCE_TIMEOUT_MS,
     );
-    const end = await figures(server, httpPort);
+    const end = await figures(server, inspectorUrl);
     show('end  ', end, cycles, lost);
     const expected = sent.reduce((s, ids) => s + ids.length, 0) * (members.length - 1);
     console.log(
