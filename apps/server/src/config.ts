@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_LEASE_MS, DEFAULT_LIMITS } from '@chatgate/core';
 import { DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
 import { RPC_DEFAULTS } from '@chatgate/rpc-gateway';
+import { DEFAULT_PRESENCE_LIST_MAX } from '@chatgate/ws-gateway';
 
 /** A listener port: a number (0 picks a free one) or null when the listener is off. */
 export type Port = number | null;
@@ -22,6 +23,8 @@ export interface Config {
   ratePerSecond: number;
   maxTextChars: number;
   historySize: number;
+  usersPageSize: number;
+  presenceListMax: number;
   maxBufferedBytes: number;
   maxPayloadBytes: number;
   heartbeatMs: number;
@@ -164,6 +167,20 @@ export const OPTIONS: Option[] = [
     DEFAULT_LIMITS.historySize,
     'historySize',
     'public messages kept for /history and replay',
+  ),
+  opt(
+    'users-page-size',
+    'int',
+    DEFAULT_LIMITS.usersPageSize,
+    'usersPageSize',
+    'names per /users answer; larger rooms are listed a page at a time (/users N)',
+  ),
+  opt(
+    'presence-list-max',
+    'int',
+    DEFAULT_PRESENCE_LIST_MAX,
+    'presenceListMax',
+    'WebSocket rooms larger than this get member counts, not names, in welcome and presence',
   ),
   opt(
     'max-buffered-bytes',
@@ -425,6 +442,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       '--connect-burst-per-address and --connect-rate-per-address must be at least 1',
     );
   }
+  if (config.usersPageSize < 1) throw new ConfigError('--users-page-size must be at least 1');
   if (config.ratePerSecond < 1 || config.rateBurst < 1) {
     throw new ConfigError('--rate-burst and --rate-per-second must be at least 1');
   }

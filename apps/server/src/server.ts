@@ -75,6 +75,7 @@ export class Chatgate {
         maxTextChars: config.maxTextChars,
         historySize: config.historySize,
         maxBufferedBytes: config.maxBufferedBytes,
+        usersPageSize: config.usersPageSize,
       },
     });
     this.gate = new ConnectionGate({
@@ -261,6 +262,7 @@ export class Chatgate {
       ...shared,
       maxPayloadBytes: this.config.maxPayloadBytes,
       heartbeatMs: this.config.heartbeatMs,
+      presenceListMax: this.config.presenceListMax,
       ...(this.tokens === null ? {} : { tokens: this.tokens }),
       onAuthRefused: () => {
         this.refusals.auth++;

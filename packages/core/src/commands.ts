@@ -6,7 +6,7 @@ export type Command =
   | { kind: 'private'; to: string; text: string }
   | { kind: 'action'; text: string }
   | { kind: 'people' }
-  | { kind: 'users' }
+  | { kind: 'users'; page: number }
   | { kind: 'nick'; name: string }
   | { kind: 'history'; count: number }
   | { kind: 'help' }
@@ -23,12 +23,36 @@ export type Command =
 export type Reply =
   | { kind: 'sent'; seq: number; ts: number }
   | { kind: 'ignored' }
-  | { kind: 'users'; names: string[] }
+  /** `page` only in a room larger than one page (RoomLimits.usersPageSize). */
+  | { kind: 'users'; names: string[]; page?: UsersPage }
   | { kind: 'people'; names: string[] }
   | { kind: 'history'; events: MessageEvent[] }
   | { kind: 'help'; commands: ReadonlyArray<{ usage: string; description: string }> }
   | { kind: 'renamed'; from: string; to: string }
   | { kind: 'quit' };
+
+/** Which page of a large room's `/users` this is: `number` of `pages`, `total` names in all. */
+export interface UsersPage {
+  number: number;
+  pages: number;
+  total: number;
+}
+
+/**
+ * Page `page` (from 1) of `names`, `size` at a time. A room that fits one page is listed whole,
+ * as always; past the last page is a bad_request naming the range.
+ */
+export function usersReply(names: string[], page: number, size: number): Reply | string {
+  const pages = Math.max(1, Math.ceil(names.length / size));
+  if (page > pages) return `/users [PAGE] (1-${pages})`;
+  if (pages === 1) return { kind: 'users', names };
+  const start = (page - 1) * size;
+  return {
+    kind: 'users',
+    names: names.slice(start, start + size),
+    page: { number: page, pages, total: names.length },
+  };
+}
 
 /** What plain text (no `@` or `/`) means: a public message, or an error (the at dialect). */
 export type PlainTextPolicy = 'public' | 'require_at';
@@ -84,8 +108,12 @@ export function parseCommand(input: string, plainText: PlainTextPolicy = 'public
       case '/me':
         if (rest.length === 0) return { kind: 'usage', command, usage: '/me ACTION' };
         return { kind: 'action', text: rest };
-      case '/users':
-        return { kind: 'users' };
+      case '/users': {
+        if (rest.length === 0) return { kind: 'users', page: 1 };
+        const page = /^\d+$/.test(rest) ? Number(rest) : 0;
+        if (page < 1) return { kind: 'usage', command, usage: '/users [PAGE]' };
+        return { kind: 'users', page };
+      }
       case '/nick':
         if (rest.length === 0) return { kind: 'usage', command, usage: '/nick NAME' };
         return { kind: 'nick', name: rest };

@@ -16,6 +16,8 @@ export interface RoomLimits {
   floodDisconnectAfter: number;
   /** Unsent output, in bytes, past which a member is disconnected as `too_slow`. */
   maxBufferedBytes: number;
+  /** Names per `/users` answer: a larger room is listed a page at a time (`/users PAGE`). */
+  usersPageSize: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
@@ -25,6 +27,7 @@ export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
   ratePerSecond: 10,
   floodDisconnectAfter: 50,
   maxBufferedBytes: 1024 * 1024,
+  usersPageSize: 500,
 });
 
 /** Token bucket; `now` is injectable so tests need no clocks. */

@@ -142,6 +142,11 @@ export class Member {
   }
 
   /** Everyone in the room, in join order. */
+  /** The room's limits (read-only). */
+  get limits(): Readonly<RoomLimits> {
+    return this.room.limits;
+  }
+
   users(): string[] {
     return this.room.users();
   }

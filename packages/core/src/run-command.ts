@@ -1,4 +1,4 @@
-import { COMMAND_HELP, type Command, type Reply } from './commands.js';
+import { COMMAND_HELP, type Command, type Reply, usersReply } from './commands.js';
 import { ChatError } from './errors.js';
 import type { Member } from './member.js';
 
@@ -19,8 +19,11 @@ export function runCommand(member: Member, command: Command): Promise<Reply> {
       return member.sendPrivate(command.to, command.text);
     case 'people':
       return Promise.resolve({ kind: 'people', names: member.others() });
-    case 'users':
-      return Promise.resolve({ kind: 'users', names: member.users() });
+    case 'users': {
+      const reply = usersReply(member.users(), command.page, member.limits.usersPageSize);
+      if (typeof reply === 'string') throw new ChatError('bad_request', `Usage: ${reply}`);
+      return Promise.resolve(reply);
+    }
     case 'history':
       return Promise.resolve({ kind: 'history', events: member.history(command.count) });
     case 'help':

@@ -10,10 +10,13 @@ describe('commands > parseCommand', () => {
     ['@bob hi bob', { kind: 'private', to: 'bob', text: 'hi bob' }],
     ['/msg bob hi  there', { kind: 'private', to: 'bob', text: 'hi  there' }],
     ['@people', { kind: 'people' }],
-    ['/users', { kind: 'users' }],
+    ['/users', { kind: 'users', page: 1 }],
+    ['/users 3', { kind: 'users', page: 3 }],
+    ['/users x', { kind: 'usage', command: '/users', usage: '/users [PAGE]' }],
+    ['/users 0', { kind: 'usage', command: '/users', usage: '/users [PAGE]' }],
     ['/me waves', { kind: 'action', text: 'waves' }],
     ['/ME  waves  back', { kind: 'action', text: 'waves  back' }],
-    ['/USERS', { kind: 'users' }],
+    ['/USERS', { kind: 'users', page: 1 }],
     ['/nick carol', { kind: 'nick', name: 'carol' }],
     ['/history', { kind: 'history', count: HISTORY_DEFAULT }],
     ['/history 5', { kind: 'history', count: 5 }],
@@ -53,6 +56,6 @@ describe('commands > parseCommand', () => {
   it('treats plain text as missing a target under require_at', () => {
     expect(parseCommand('hello', 'require_at')).toEqual({ kind: 'missing_target' });
     expect(parseCommand('@all hello', 'require_at')).toEqual({ kind: 'public', text: 'hello' });
-    expect(parseCommand('/users', 'require_at')).toEqual({ kind: 'users' });
+    expect(parseCommand('/users', 'require_at')).toEqual({ kind: 'users', page: 1 });
   });
 });

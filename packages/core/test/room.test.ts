@@ -719,6 +719,31 @@ describe('Room > flooding at twice the rate', () => {
   });
 });
 
+describe('Room > /users in a large room', () => {
+  it('lists a room that fits one page whole, and a larger one a page at a time', async () => {
+    const room = new Room({ limits: { usersPageSize: 2 } });
+    const a = await joinAs(room, 'alice');
+    await joinAs(room, 'bob');
+    expect(await a.member.input('/users')).toEqual({ kind: 'users', names: ['alice', 'bob'] });
+    await expect(a.member.input('/users 2')).rejects.toMatchObject({
+      code: 'bad_request',
+      message: 'Usage: /users [PAGE] (1-1)',
+    });
+    for (const name of ['carol', 'dave', 'erin']) await joinAs(room, name);
+    expect(await a.member.input('/users')).toEqual({
+      kind: 'users',
+      names: ['alice', 'bob'],
+      page: { number: 1, pages: 3, total: 5 },
+    });
+    expect(await a.member.input('/users 3')).toEqual({
+      kind: 'users',
+      names: ['erin'],
+      page: { number: 3, pages: 3, total: 5 },
+    });
+    await expect(a.member.input('/users 4')).rejects.toMatchObject({ code: 'bad_request' });
+  });
+});
+
 describe('Room > look-alike names', () => {
   it('refuses joining as a look-alike of a member present, and allows it once they leave', async () => {
     const room = new Room();

@@ -83,7 +83,8 @@ export interface GoodbyeResult {
 export type InputResult =
   | { kind: 'sent'; seq: number; ts: number }
   | { kind: 'ignored' }
-  | { kind: 'users'; names: string[] }
+  /** `page` only in a room larger than one page: `/users N` for page N. */
+  | { kind: 'users'; names: string[]; page?: { number: number; pages: number; total: number } }
   | { kind: 'people'; names: string[] }
   | { kind: 'history'; messages: ChatMessage[] }
   | { kind: 'help'; commands: Array<{ usage: string; description: string }> }

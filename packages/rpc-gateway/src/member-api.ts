@@ -146,6 +146,9 @@ function toInputResult(reply: Reply): InputResult {
     case 'help':
       return { kind: 'help', commands: reply.commands.map((c) => ({ ...c })) };
     case 'users':
+      return reply.page === undefined
+        ? { kind: 'users', names: [...reply.names] }
+        : { kind: 'users', names: [...reply.names], page: { ...reply.page } };
     case 'people':
       return { kind: reply.kind, names: [...reply.names] };
     case 'sent':

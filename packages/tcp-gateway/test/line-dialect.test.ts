@@ -67,6 +67,19 @@ describe('line dialect', () => {
     await a.read('* nobody else is here\n');
   });
 
+  it('pages /users in a room larger than one page', async () => {
+    const { join } = await lineRoom({ usersPageSize: 2 });
+    const a = await join('user1');
+    const b = await join('user2');
+    await a.read('* user2 joined the chat\n');
+    await b.send('/users\n');
+    await b.read('* users, page 1 of 2 (3 in all; /users N for page N): observer, user1\n');
+    await b.send('/users 2\n');
+    await b.read('* users, page 2 of 2 (3 in all; /users N for page N): user2\n');
+    await b.send('/users 3\n');
+    await b.read('* error: Usage: /users [PAGE] (1-2)\n');
+  });
+
   it('lets an nc user pick a name with /nick and announces it', async () => {
     const { join } = await lineRoom();
     const a = await join('user1');

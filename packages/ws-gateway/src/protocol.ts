@@ -267,7 +267,17 @@ export function encodeBye(reason: string, message: string): string {
 export function encodeReply(reply: Reply): string | null {
   switch (reply.kind) {
     case 'users':
-      return JSON.stringify({ type: 'users', users: reply.names });
+      return JSON.stringify(
+        reply.page === undefined
+          ? { type: 'users', users: reply.names }
+          : {
+              type: 'users',
+              users: reply.names,
+              page: reply.page.number,
+              pages: reply.page.pages,
+              total: reply.page.total,
+            },
+      );
     case 'people':
       return JSON.stringify({ type: 'people', users: reply.names });
     case 'history':

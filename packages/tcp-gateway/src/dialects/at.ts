@@ -98,7 +98,11 @@ export const atDialect: TcpDialect = {
             : `Online: ${reply.names.join(',')}`,
         );
       case 'users':
-        return bytes(`Users: ${reply.names.join(',')}`);
+        return bytes(
+          reply.page === undefined
+            ? `Users: ${reply.names.join(',')}`
+            : `Users (page ${reply.page.number} of ${reply.page.pages}, ${reply.page.total} in all): ${reply.names.join(',')}`,
+        );
       case 'history':
         if (reply.events.length === 0) return bytes('No messages yet');
         return bytes(reply.events.map((e) => `${e.sender}: ${e.content}`).join('\n'));

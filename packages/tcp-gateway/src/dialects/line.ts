@@ -143,7 +143,11 @@ export const lineDialect: TcpDialect = {
   renderReply(reply: Reply, self: Member): Buffer | null {
     switch (reply.kind) {
       case 'users':
-        return notice(`users: ${reply.names.join(', ')}`);
+        return notice(
+          reply.page === undefined
+            ? `users: ${reply.names.join(', ')}`
+            : `users, page ${reply.page.number} of ${reply.page.pages} (${reply.page.total} in all; /users N for page N): ${reply.names.join(', ')}`,
+        );
       case 'people':
         return notice(
           reply.names.length === 0 ? 'nobody else is here' : `people: ${reply.names.join(', ')}`,

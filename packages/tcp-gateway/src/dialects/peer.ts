@@ -167,7 +167,12 @@ export function createPeerDialect(options: PeerDialectOptions = {}): TcpDialect 
     renderReply(reply: Reply, self: Member): Buffer | null {
       switch (reply.kind) {
         case 'users':
-          return system(`users: ${reply.names.join(', ')}`, now());
+          return system(
+            reply.page === undefined
+              ? `users: ${reply.names.join(', ')}`
+              : `users, page ${reply.page.number} of ${reply.page.pages} (${reply.page.total} in all): ${reply.names.join(', ')}`,
+            now(),
+          );
         case 'people':
           return system(
             reply.names.length === 0 ? 'nobody else is here' : `people: ${reply.names.join(', ')}`,
