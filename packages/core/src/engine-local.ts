@@ -1,3 +1,4 @@
+import { BoundedLog } from './bounded-log.js';
 import {
   DEFAULT_LEASE_MS,
   type Engine,
@@ -27,13 +28,43 @@ interface Channel {
   seq: number;
   subscribers: Subscriber[];
   names: Map<string, MemberId>;
+  /** The keys each member holds in `names`, so a leave frees them without a scan. */
+  held: Map<MemberId, Set<string>>;
   /** Resume tokens of name claims, by folded name. */
   tokens: Map<string, string>;
   presence: Map<MemberId, PresenceEntry>;
   /** Every event, oldest first, at most `logSize`. */
-  log: RoomEvent[];
+  log: BoundedLog<RoomEvent>;
   /** Public messages, oldest first, at most `historySize`. */
-  history: MessageEvent[];
+  history: BoundedLog<MessageEvent>;
+}
+
+function hold(channel: Channel, key: string, by: MemberId): void {
+  const previous = channel.names.get(key);
+  if (previous !== undefined && previous !== by) channel.held.get(previous)?.delete(key);
+  channel.names.set(key, by);
+  let keys = channel.held.get(by);
+  if (keys === undefined) {
+    keys = new Set();
+    channel.held.set(by, keys);
+  }
+  keys.add(key);
+}
+
+function unhold(channel: Channel, key: string): void {
+  const holder = channel.names.get(key);
+  if (holder === undefined) return;
+  channel.names.delete(key);
+  channel.tokens.delete(key);
+  const keys = channel.held.get(holder);
+  keys?.delete(key);
+  if (keys?.size === 0) channel.held.delete(holder);
+}
+
+function unholdAll(channel: Channel, by: MemberId): void {
+  const keys = channel.held.get(by);
+  if (keys === undefined) return;
+  for (const key of [...keys]) unhold(channel, key);
 }
 
 /**
@@ -58,10 +89,11 @@ export class InProcessHub {
         seq: 0,
         subscribers: [],
         names: new Map(),
+        held: new Map(),
         tokens: new Map(),
         presence: new Map(),
-        log: [],
-        history: [],
+        log: new BoundedLog(this.logSize),
+        history: new BoundedLog(this.historySize),
       };
       this.channels.set(room, channel);
     }
@@ -141,7 +173,7 @@ export class InProcessEngine implements Engine {
   recover(room: string, since: Position): Promise<Recovery> {
     if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
     const channel = this.hub.channel(room);
-    const oldest = channel.log.length > 0 ? channel.log[0]!.seq : channel.seq + 1;
+    const oldest = channel.log.first()?.seq ?? channel.seq + 1;
     if (since.epoch !== this.hub.epoch || since.seq > channel.seq || since.seq < oldest - 1) {
       return Promise.resolve({ kind: 'reset', snapshot: this.snapshotOf(channel) });
     }
@@ -159,7 +191,7 @@ export class InProcessEngine implements Engine {
     const channel = this.hub.channel(room);
     const holder = channel.names.get(folded);
     if (holder !== undefined && holder !== by) return Promise.resolve(false);
-    channel.names.set(folded, by);
+    hold(channel, folded, by);
     if (token !== undefined) channel.tokens.set(folded, token);
     return Promise.resolve(true);
   }
@@ -169,17 +201,14 @@ export class InProcessEngine implements Engine {
     const channel = this.hub.channel(room);
     const holder = channel.names.get(folded);
     if (holder === undefined || channel.tokens.get(folded) !== token) return Promise.resolve(null);
-    channel.names.set(folded, by);
+    hold(channel, folded, by);
     return Promise.resolve(holder);
   }
 
   release(room: string, folded: string, by: MemberId): Promise<void> {
     if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
     const channel = this.hub.channel(room);
-    if (channel.names.get(folded) === by) {
-      channel.names.delete(folded);
-      channel.tokens.delete(folded);
-    }
+    if (channel.names.get(folded) === by) unhold(channel, folded);
     return Promise.resolve();
   }
 
@@ -233,10 +262,8 @@ export class InProcessEngine implements Engine {
             reason: 'timeout',
           });
         }
-        for (const [folded, holder] of channel.names) {
-          if (nodeOfMember(holder) !== node) continue;
-          channel.names.delete(folded);
-          channel.tokens.delete(folded);
+        for (const holder of [...channel.held.keys()]) {
+          if (nodeOfMember(holder) === node) unholdAll(channel, holder);
         }
       }
     }
@@ -247,11 +274,7 @@ export class InProcessEngine implements Engine {
     const event = { ...draft, seq: ++channel.seq, ts: this.now() } as RoomEvent;
     this.applyPresence(channel, event);
     channel.log.push(event);
-    if (channel.log.length > this.hub.logSize) channel.log.shift();
-    if (isPublicMessage(event)) {
-      channel.history.push(event);
-      if (channel.history.length > this.hub.historySize) channel.history.shift();
-    }
+    if (isPublicMessage(event)) channel.history.push(event);
     for (const subscriber of channel.subscribers) subscriber.deliver(event);
     return event;
   }
@@ -267,11 +290,7 @@ export class InProcessEngine implements Engine {
         return;
       case 'leave':
         channel.presence.delete(event.memberId);
-        for (const [folded, holder] of channel.names) {
-          if (holder !== event.memberId) continue;
-          channel.names.delete(folded);
-          channel.tokens.delete(folded);
-        }
+        unholdAll(channel, event.memberId);
         return;
       case 'rename': {
         const entry = channel.presence.get(event.memberId);
@@ -291,7 +310,7 @@ export class InProcessEngine implements Engine {
     return {
       position: this.positionOf(channel),
       members: [...channel.presence.values()],
-      history: [...channel.history],
+      history: channel.history.toArray(),
     };
   }
 }
