@@ -1,40 +1,7 @@
-import { connect, type Socket } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startChatgate, waitFor } from './helpers.js';
-
-/** A line connection from `localAddress`; resolves with everything it got once it closes or greets. */
-function lineFrom(port: number, localAddress: string) {
-  const socket: Socket = connect({ port, host: '127.0.0.1', localAddress });
-  onTestFinished(() => {
-    socket.destroy();
-  });
-  let text = '';
-  let closed = false;
-  const checks = new Set<() => void>();
-  const notify = () => {
-    for (const check of [...checks]) check();
-  };
-  socket.setEncoding('utf8').on('data', (chunk: string) => {
-    text += chunk;
-    notify();
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    closed = true;
-    notify();
-  });
-  const subscribe = (check: () => void) => {
-    checks.add(check);
-    return () => checks.delete(check);
-  };
-  return {
-    socket,
-    seen: (pattern: RegExp) =>
-      waitFor(subscribe, () => (pattern.test(text) ? text : undefined), `${pattern} in ${text}`),
-    closed: () => waitFor(subscribe, () => (closed ? text : undefined), 'close'),
-  };
-}
+import { startChatgate } from './helpers.js';
+import { lineSession as lineFrom } from './line-session.js';
 
 describe('--connect-burst-per-address and --connect-rate-per-address', () => {
   it('refuse an address that churns connections, on every transport, and nobody else', async () => {
@@ -70,7 +37,7 @@ describe('--connect-burst-per-address and --connect-rate-per-address', () => {
       message: 'Connecting too fast from your address; try again shortly.',
     });
 
-    alice.socket.write('still talking\n');
+    alice.send('still talking');
     await bob.seen(/\]: still talking\n/);
     const metrics = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/chatgate_connections_refused_total\{reason="connect_rate"\} 2/);

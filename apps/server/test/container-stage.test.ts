@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../../packages/engine-redis/test/redis-server.js';
-import { spawnNode, waitFor } from './helpers.js';
+import { listening, spawnNode } from './helpers.js';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
@@ -43,21 +43,7 @@ describe("the container's runtime tree", () => {
     onTestFinished(() => {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     });
-    await waitFor(
-      (check) => {
-        server.child.stdout!.on('data', check);
-        server.child.on('exit', check);
-        return () => {
-          server.child.stdout!.off('data', check);
-          server.child.off('exit', check);
-        };
-      },
-      () => {
-        if (server.child.exitCode !== null) throw new Error(`exited: ${server.stderr()}`);
-        return server.stdout().includes('"msg":"listening"') ? true : undefined;
-      },
-      'the staged server to listen',
-    );
+    await listening(server);
     const health = spawnNode([join(out, 'apps/server/dist/healthcheck.js')], env);
     expect(await health.exited).toBe(0);
 

@@ -2,7 +2,12 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { follow, say } from '../../../packages/core/test/engine-conformance.js';
 import { ORDER_SCRIPT } from '../../../packages/engine-redis/src/lua.js';
-import { admin, node, waitStatus } from '../../../packages/engine-redis/test/engine-helpers.js';
+import {
+  admin,
+  dropSubscription,
+  node,
+  waitStatus,
+} from '../../../packages/engine-redis/test/engine-helpers.js';
 import { RedisServer, runRedisTests } from '../../../packages/engine-redis/test/redis-server.js';
 import { registerEngineMetrics } from '../src/observability.js';
 
@@ -49,13 +54,7 @@ describe.skipIf(!runRedisTests)('engine metrics on Redis', { timeout: 60_000 }, 
     const [onA, onB] = [await follow(a, 'blip'), await follow(b, 'blip')];
     expect(await sample(registry, 'chatgate_engine_recovered_events_total')).toBe(0);
 
-    const client = admin(server);
-    const list = await client.client('LIST', 'TYPE', 'pubsub');
-    const id = /id=(\d+) .*name=chatgate:b /.exec(String(list))?.[1];
-    expect(id).toBeDefined();
-    const bDown = waitStatus(b, 'unavailable');
-    await client.client('KILL', 'ID', id!);
-    await bDown;
+    await dropSubscription(server, b, 'b');
     for (let i = 0; i < 5; i++) await a.publish('blip', say(`m${i}`));
     await onA.count(5);
     await onB.count(5);
@@ -64,7 +63,7 @@ describe.skipIf(!runRedisTests)('engine metrics on Redis', { timeout: 60_000 }, 
     const gapsBefore = await sample(registry, 'chatgate_engine_recovered_gaps_total');
 
     // A notification lost on the way: ordered into the log without a publish, then a normal one.
-    await client.eval(ORDER_SCRIPT, 0, ...a.orderArgs('blip', say('lost'), false));
+    await admin(server).eval(ORDER_SCRIPT, 0, ...a.orderArgs('blip', say('lost'), false));
     await a.publish('blip', say('after the gap'));
     await onB.count(7);
     expect(onB.events.map((e) => (e.kind === 'message' ? e.content : e.kind)).slice(-2)).toEqual([

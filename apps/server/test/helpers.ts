@@ -84,7 +84,13 @@ export async function startChatgate(extra: string[] = [], env: NodeJS.ProcessEnv
   onTestFinished(() => {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
   });
-  const ports = await waitFor(
+  const ports = await listening(server);
+  return { ...server, ports };
+}
+
+/** Waits for a spawned chatgate's `listening` log line; rejects if it exits first. */
+export function listening(server: Spawned): Promise<Ports> {
+  return waitFor(
     (check) => {
       server.child.stdout!.on('data', check);
       server.child.on('exit', check);
@@ -104,5 +110,4 @@ export async function startChatgate(extra: string[] = [], env: NodeJS.ProcessEnv
     },
     'chatgate to listen',
   );
-  return { ...server, ports };
 }

@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { chromiumLaunchOptions } from '../../../test-support/chromium.js';
 import { peerClient } from './clients.js';
-import { MAIN, spawnNode, startChatgate, waitFor } from './helpers.js';
+import { MAIN, spawnNode, startChatgate } from './helpers.js';
+import { lineSession as openLine } from './line-session.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chatgate-tokens-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,48 +76,11 @@ async function rpcJoin(port: number, name: string, token?: string) {
   }
 }
 
-/** A line (nc-style) connection: every line it got, and a way to wait for one. */
+/** A line connection that has read its first line (the greeting or the login prompt). */
 async function lineSession(port: number) {
-  const socket = connect(port, '127.0.0.1');
-  onTestFinished(() => {
-    socket.destroy();
-  });
-  const lines: string[] = [];
-  const checks = new Set<() => void>();
-  let buffer = '';
-  let closed = false;
-  const notify = () => {
-    for (const check of [...checks]) check();
-  };
-  socket.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    lines.push(...parts);
-    notify();
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    closed = true;
-    notify();
-  });
-  const subscribe = (check: () => void) => {
-    checks.add(check);
-    return () => checks.delete(check);
-  };
-  const waitLine = (pattern: RegExp) =>
-    waitFor(
-      subscribe,
-      () => lines.find((line) => pattern.test(line)),
-      `a line matching ${pattern} (got ${JSON.stringify(lines)})`,
-    );
-  await waitLine(/./);
-  return {
-    lines,
-    waitLine,
-    send: (text: string) => socket.write(`${text}\r\n`),
-    closed: () => waitFor(subscribe, () => (closed ? true : undefined), 'the server to close'),
-  };
+  const session = openLine(port);
+  await session.waitLine(/./);
+  return session;
 }
 
 /** A JSON Web Key Set on a local HTTP server, and tokens signed by its key (or another). */

@@ -39,3 +39,21 @@ export function waitStatus(engine: RedisEngine, status: 'ready' | 'unavailable',
     });
   });
 }
+
+/**
+ * Kills `nodeId`'s pub/sub connection in Redis (as a network fault would) and waits until
+ * that node's engine says it is unavailable; its client reconnects by itself.
+ */
+export async function dropSubscription(
+  server: RedisServer,
+  engine: RedisEngine,
+  nodeId: string,
+): Promise<void> {
+  const client = admin(server);
+  const list = await client.client('LIST', 'TYPE', 'pubsub');
+  const id = new RegExp(`id=(\\d+) .*name=chatgate:${nodeId} `).exec(String(list))?.[1];
+  if (id === undefined) throw new Error(`no pub/sub connection of node ${nodeId}`);
+  const down = waitStatus(engine, 'unavailable');
+  await client.client('KILL', 'ID', id);
+  await down;
+}

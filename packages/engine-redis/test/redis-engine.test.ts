@@ -1,7 +1,7 @@
 import { isChatError } from '@chatgate/core';
 import { describe, expect, it } from 'vitest';
 import { follow, say } from '../../core/test/engine-conformance.js';
-import { admin, commandCalls, node, waitStatus } from './engine-helpers.js';
+import { admin, commandCalls, dropSubscription, node, waitStatus } from './engine-helpers.js';
 import { RedisServer, runRedisTests } from './redis-server.js';
 
 // Needs Debian's redis-server; skipped only outside CI when it is absent (README).
@@ -61,13 +61,7 @@ describe.skipIf(!runRedisTests)('RedisEngine', () => {
     const server = await RedisServer.start();
     const [a, b] = [await node(server, 'a'), await node(server, 'b')];
     const [onA, onB] = [await follow(a, 'blip'), await follow(b, 'blip')];
-    const client = admin(server);
-    const list = await client.client('LIST', 'TYPE', 'pubsub');
-    const id = /id=(\d+) .*name=chatgate:b /.exec(String(list))?.[1];
-    expect(id).toBeDefined();
-    const bDown = waitStatus(b, 'unavailable');
-    await client.client('KILL', 'ID', id!);
-    await bDown;
+    await dropSubscription(server, b, 'b');
     for (let i = 0; i < 5; i++) await a.publish('blip', say(`m${i}`));
     await onA.count(5);
     await onB.count(5);
