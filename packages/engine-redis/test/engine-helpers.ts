@@ -1,7 +1,10 @@
+import type { Engine } from '@chatgate/core';
 import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
+import type { ClusterOptions, EngineCluster } from '../../core/test/engine-conformance.js';
 import { RedisEngine, type RedisEngineOptions } from '../src/index.js';
-import type { RedisServer } from './redis-server.js';
+import { ORDER_SCRIPT } from '../src/lua.js';
+import { RedisServer } from './redis-server.js';
 
 /** A RedisEngine node on `server`, ready, closed when the test ends. */
 export async function node(
@@ -56,4 +59,40 @@ export async function dropSubscription(
   const down = waitStatus(engine, 'unavailable');
   await client.client('KILL', 'ID', id);
   await down;
+}
+
+/**
+ * A cluster of RedisEngine nodes on a fresh redis-server, for the shared suites in core's
+ * tests (engine conformance, rooms across nodes); `close` ends the nodes, then the server.
+ */
+export async function redisCluster(sizes: ClusterOptions): Promise<EngineCluster> {
+  const server = await RedisServer.start();
+  const nodes: RedisEngine[] = [];
+  const admin = new Redis(server.url);
+  return {
+    node: async (nodeId, options = {}) => {
+      const engine = new RedisEngine({
+        url: server.url,
+        nodeId,
+        historySize: sizes.historySize,
+        logSize: sizes.logSize,
+        leaseMs: options.leaseMs ?? 15_000,
+      });
+      nodes.push(engine);
+      await engine.whenReady(10_000);
+      return engine;
+    },
+    crash: async (engine: Engine) => (engine as RedisEngine).crash(),
+    orderSilently: async (room, draft) => {
+      await admin.eval(ORDER_SCRIPT, 0, ...nodes[0]!.orderArgs(room, draft, false));
+    },
+    wipe: async () => {
+      await admin.flushall();
+    },
+    close: async () => {
+      await Promise.all(nodes.map((n) => n.close()));
+      admin.disconnect();
+      await server.destroy();
+    },
+  };
 }
