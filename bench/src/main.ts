@@ -1,8 +1,10 @@
 /** `npm run bench`: chatgate against the raw Node ceilings, side by side. */
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildChecks } from './checks.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { parseOptions, USAGE } from './options.js';
+import { type CpuProfile, topSelfTime } from './profile-summary.js';
 import * as progress from './progress.js';
 import { renderChecks, renderNotes, renderResults } from './report-table.js';
 import { METHOD, writeReport } from './results-file.js';
@@ -69,6 +71,16 @@ async function main(): Promise<void> {
             ),
     });
     progress.log(`  → ${summarize(result)}`);
+    if (options.profileDir !== null) {
+      const dir = join(
+        options.profileDir,
+        `${i + 1}-${run.scenario.id}-${run.transport}-${run.target}-${run.repetition}`,
+      );
+      result.profileTop = serverProfileTop(join(dir, 'server.cpuprofile'));
+      for (const f of result.profileTop ?? []) {
+        progress.log(`    ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
+      }
+    }
     results.push(result);
   }
 
@@ -103,6 +115,12 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/** The server's top 10 functions by self time while busy, or null if it wrote no profile. */
+function serverProfileTop(file: string): RunResult['profileTop'] {
+  if (!existsSync(file)) return null;
+  return topSelfTime(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 10, true);
 }
 
 function summarize(r: RunResult): string {

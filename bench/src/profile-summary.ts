@@ -10,7 +10,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -23,8 +23,14 @@ export interface SelfTime {
   percent: number;
 }
 
-/** Self time per function (name + file + line), largest first. */
-export function topSelfTime(profile: CpuProfile, limit: number): SelfTime[] {
+/** V8's pseudo-frame for time the thread slept (waiting for I/O): not work. */
+const IDLE = '(idle)';
+
+/**
+ * Self time per function (name + file + line), largest first. With `busyOnly`, the `(idle)`
+ * pseudo-frame is left out and percentages are of the time the process was busy.
+ */
+export function topSelfTime(profile: CpuProfile, limit: number, busyOnly = false): SelfTime[] {
   const frames = new Map<number, ProfileNode['callFrame']>();
   for (const node of profile.nodes) frames.set(node.id, node.callFrame);
   const totals = new Map<string, { name: string; where: string; micros: number }>();
@@ -33,6 +39,7 @@ export function topSelfTime(profile: CpuProfile, limit: number): SelfTime[] {
     const micros = profile.timeDeltas[i] ?? 0;
     const frame = frames.get(id);
     if (frame === undefined) return;
+    if (busyOnly && frame.functionName === IDLE) return;
     all += micros;
     const url = frame.url.replace(/^file:\/\//, '');
     const where = url === '' ? '' : `${relative(process.cwd(), url)}:${frame.lineNumber + 1}`;

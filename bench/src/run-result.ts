@@ -1,5 +1,6 @@
 import type { LatencySummary } from './latency.js';
 import type { OrderCheck } from './order-check.js';
+import type { SelfTime } from './profile-summary.js';
 import type { LossSummary } from './receiver-tally.js';
 import type { ScenarioId, TargetId, Transport } from './scenarios.js';
 
@@ -67,6 +68,8 @@ export interface RunResult {
   } | null;
   /** Event-loop delay of the idle bench parent over the window: how much the box stalled. */
   benchLagMs: { p99: number; max: number } | null;
+  /** With `--profile`: the server's busiest functions by self time (idle left out). */
+  profileTop: SelfTime[] | null;
   notes: string[];
 }
 
@@ -103,6 +106,7 @@ export function emptyResult(
     idle: null,
     storm: null,
     benchLagMs: null,
+    profileTop: null,
     notes: [],
   };
 }
