@@ -14,9 +14,13 @@ export type ChatEvent =
       agent?: boolean;
       /** `/me`: shown as `* from text`. */
       action?: boolean;
+      /** Said in a room other than the current one: shown as `[#room] …`. */
+      room?: string;
     }
-  /** Joins, leaves, renames and other server notices. */
-  | { kind: 'notice'; text: string }
+  /** Joins, leaves, renames and other server notices (`room`: from another room). */
+  | { kind: 'notice'; text: string; room?: string }
+  /** The user now talks in `room` (`/join`, `/switch`, `/part`): the prompt shows it. */
+  | { kind: 'room'; room: string; text: string }
   | { kind: 'users'; names: string[] }
   | { kind: 'error'; text: string };
 
@@ -36,6 +40,8 @@ export interface Welcome {
   name: string;
   /** Everyone in the room, us included. */
   users: string[];
+  /** The server's default room, where we start, when the server says it. */
+  room?: string;
 }
 
 export interface ConnectionHandlers {

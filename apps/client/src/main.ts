@@ -8,7 +8,13 @@ import {
   type Welcome,
 } from './chat-connection.js';
 import { createConnection } from './create-connection.js';
-import { type RenderOptions, renderEvent, renderHelp, renderWelcome } from './render.js';
+import {
+  type RenderOptions,
+  renderEvent,
+  renderHelp,
+  renderPrompt,
+  renderWelcome,
+} from './render.js';
 import { Terminal } from './terminal.js';
 
 const EXIT_OK = 0;
@@ -50,8 +56,16 @@ async function main(argv: readonly string[]): Promise<void> {
   let welcome: Welcome | undefined;
   let ending = false;
   const notice = (text: string) => terminal.print(renderEvent({ kind: 'notice', text }, render));
+  /** The room typed text goes to, in the prompt; undefined until the server names one. */
+  let room: string | undefined;
   const handlers: ConnectionHandlers = {
-    onEvent: (event) => terminal.print(renderEvent(event, render)),
+    onEvent: (event) => {
+      if (event.kind === 'room') {
+        room = event.room;
+        terminal.setPrompt(renderPrompt(room));
+      }
+      terminal.print(renderEvent(event, render));
+    },
     onClose: (reason) => {
       void reconnect(reason);
     },
@@ -115,13 +129,14 @@ async function main(argv: readonly string[]): Promise<void> {
       name = (await terminal.nextLine('Another name: '))?.trim();
     }
   }
+  room = welcome.room;
   for (const line of renderWelcome(welcome, render)) terminal.print(line);
   if (interactive)
     terminal.print(renderEvent({ kind: 'notice', text: 'type /help for commands' }, render));
 
   // Lines are handled one at a time, in order; end of input leaves cleanly.
   for (;;) {
-    const raw = await terminal.nextLine();
+    const raw = await terminal.nextLine(renderPrompt(room));
     if (raw === undefined) break;
     const line = raw.trim();
     if (line === '') continue;

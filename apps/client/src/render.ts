@@ -37,7 +37,8 @@ export function renderEvent(event: ChatEvent, options: RenderOptions): string {
     case 'message': {
       const text = stripControls(event.text);
       const from = stripControls(event.from);
-      const prefix = event.history ? paint(options, 'dim', '[history] ') : '';
+      const prefix =
+        roomLabel(event.room, options) + (event.history ? paint(options, 'dim', '[history] ') : '');
       if (event.action) return `${prefix}${paint(options, 'cyan', `* ${from}`)} ${text}`;
       if (event.to !== undefined) {
         const to = stripControls(event.to);
@@ -49,12 +50,25 @@ export function renderEvent(event: ChatEvent, options: RenderOptions): string {
       return `${prefix}${paint(options, 'cyan', `[${name}]:`)} ${text}`;
     }
     case 'notice':
-      return paint(options, 'yellow', `* ${stripControls(event.text)}`);
+      return (
+        roomLabel(event.room, options) + paint(options, 'yellow', `* ${stripControls(event.text)}`)
+      );
+    case 'room':
+      return paint(options, 'green', `* ${stripControls(event.text)}`);
     case 'users':
       return paint(options, 'green', `* ${renderUsers(event.names)}`);
     case 'error':
       return paint(options, 'red', `* error: ${stripControls(event.text)}`);
   }
+}
+
+function roomLabel(room: string | undefined, options: RenderOptions): string {
+  return room === undefined ? '' : paint(options, 'dim', `[#${stripControls(room)}] `);
+}
+
+/** The prompt while typing: the current room, so the user knows where text goes. */
+export function renderPrompt(room: string | undefined): string {
+  return room === undefined ? '> ' : `#${stripControls(room)}> `;
 }
 
 function renderUsers(names: readonly string[]): string {
@@ -76,6 +90,11 @@ export const CLIENT_HELP: ReadonlyArray<[usage: string, description: string]> = 
   ['/me ACTION', 'tell everyone what you do'],
   ['/nick NAME', 'change your name'],
   ['/history [N]', 'show the last N messages'],
+  ['/join ROOM', 'join ROOM (e.g. #dev) and talk there'],
+  ['/part [ROOM]', 'leave ROOM (default: the current room)'],
+  ['/switch ROOM', 'talk in ROOM, one you are in'],
+  ['/rooms', 'list the rooms'],
+  ['/who [ROOM]', "list a room's members"],
   ['/help', 'show this list'],
   ['/quit', 'leave the room and exit'],
 ];

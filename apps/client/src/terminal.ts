@@ -73,6 +73,11 @@ export class Terminal {
     }
   }
 
+  /** Changes the prompt of the line being typed (the next redraw shows it). */
+  setPrompt(prompt: string): void {
+    if (this.#interactive) this.#readline.setPrompt(prompt);
+  }
+
   /** Ctrl+C on a terminal (readline would otherwise just pause the input). */
   onInterrupt(handler: () => void): void {
     this.#readline.on('SIGINT', handler);

@@ -2,11 +2,12 @@ import { once } from 'node:events';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { type Dialect, isChatError, type Reply, Room, type Session } from '@chatgate/core';
 
-const room = new Room(); // in-process engine, default limits
+const room = new Room(); // the default room `main`; in-process engine, default limits
 
-// A bot: handlers see each public message in seq order, one message at a time.
-room.addHandler(async (content, username) => {
-  if (content === '!ping') await room.post(`pong, ${username}`, { sender: 'pingbot' });
+// A bot: handlers see each public message in seq order, one at a time, in every room.
+room.directory.addHandler(async (content, username, _event, roomName) => {
+  const said = room.directory.get(roomName);
+  if (content === '!ping') await said?.post(`pong, ${username}`, { sender: 'pingbot' });
 });
 
 // A transport: one Dialect per wire format (encoded once per event), one Session per connection.
@@ -26,6 +27,15 @@ function render(reply: Reply): string {
       return `* you are now ${reply.to}\n`;
     case 'history':
       return reply.events.map((e) => `[${e.sender}]: ${e.content}\n`).join('');
+    case 'room_joined':
+    case 'room_switched':
+      return `* now talking in #${reply.room}\n`;
+    case 'room_parted':
+      return `* left #${reply.room}\n`;
+    case 'rooms':
+      return `* rooms: ${reply.rooms.map((r) => `#${r.name} (${r.size})`).join(', ')}\n`;
+    case 'who':
+      return `* #${reply.room}: ${reply.names.join(', ')}\n`;
     case 'sent':
     case 'ignored':
     case 'quit':
@@ -39,9 +49,10 @@ const server = createServer(async (socket: Socket) => {
     get bufferedBytes() {
       return socket.writableLength;
     },
+    // `self` is the member in the event's room: mark lines from rooms one is not talking in.
     deliver: (event, frame, self) => {
       if (frame !== null && event.kind === 'message' && event.senderId !== self.id) {
-        socket.write(frame);
+        socket.write(self.isCurrent ? frame : `[#${self.roomName}] ${frame}`);
       }
     },
     close: (reason) => socket.end(`* bye (${reason})\n`),
@@ -69,8 +80,12 @@ const expect = async (text: string) => {
 };
 client.write('/users\n');
 await expect('* users: alice\n');
+client.write('/join #dev\n'); // rooms: /join, /part, /switch, /rooms, /who
+await expect('* now talking in #dev\n');
 client.write('!ping\n');
 await expect('[pingbot]: pong, alice\n');
+await room.post('lunch?', { sender: 'bot' }); // said in main, alice is talking in #dev
+await expect('[#main] [bot]: lunch?\n');
 client.write('/dance\n');
 await expect('* error: unknown_command\n');
 process.stdout.write(seen);

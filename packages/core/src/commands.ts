@@ -11,6 +11,13 @@ export type Command =
   | { kind: 'history'; count: number }
   | { kind: 'help' }
   | { kind: 'quit' }
+  | { kind: 'join_room'; room: string }
+  /** No `room`: the current one. */
+  | { kind: 'part_room'; room?: string }
+  | { kind: 'switch_room'; room: string }
+  | { kind: 'rooms' }
+  /** No `room`: the current one. */
+  | { kind: 'who'; room?: string }
   | { kind: 'unknown'; command: string }
   | { kind: 'usage'; command: string; usage: string }
   | { kind: 'missing_target' }
@@ -29,7 +36,29 @@ export type Reply =
   | { kind: 'history'; events: MessageEvent[] }
   | { kind: 'help'; commands: ReadonlyArray<{ usage: string; description: string }> }
   | { kind: 'renamed'; from: string; to: string }
-  | { kind: 'quit' };
+  | { kind: 'quit' }
+  /** The member is in `room` now and it is its current room; `already`: it was in it before. */
+  | { kind: 'room_joined'; room: string; size: number; already: boolean }
+  /** The member left `room`; `current` is its current room now. */
+  | { kind: 'room_parted'; room: string; current: string }
+  | { kind: 'room_switched'; room: string }
+  | { kind: 'rooms'; rooms: RoomInfo[] }
+  /** `names` is the first page (RoomLimits.usersPageSize) of `total`. */
+  | { kind: 'who'; room: string; names: string[]; total: number };
+
+/** One room in a `/rooms` listing, as the member who asked sees it. */
+export interface RoomInfo {
+  /** The room's canonical name, without `#`. */
+  readonly name: string;
+  /** Members on every node. */
+  readonly size: number;
+  /** The asking member is in it. */
+  readonly joined: boolean;
+  /** It is the asking member's current room. */
+  readonly current: boolean;
+  /** It is the server's default room (where every client starts). */
+  readonly default: boolean;
+}
 
 /** Which page of a large room's `/users` this is: `number` of `pages`, `total` names in all. */
 export interface UsersPage {
@@ -72,6 +101,22 @@ export const COMMAND_HELP: ReadonlyArray<{ usage: string; description: string }>
   { usage: '/history [N]', description: `show the last N messages (default ${HISTORY_DEFAULT})` },
   { usage: '/help', description: 'show this list' },
   { usage: '/quit', description: 'leave the room' },
+];
+
+/** The room commands, for clients that may use rooms (the at and peer dialects may not). */
+export const ROOM_COMMAND_HELP: ReadonlyArray<{ usage: string; description: string }> = [
+  { usage: '/join ROOM', description: 'join ROOM (e.g. #dev) and talk there' },
+  { usage: '/part [ROOM]', description: 'leave ROOM (default: the current room)' },
+  { usage: '/switch ROOM', description: 'talk in ROOM, one you are in' },
+  { usage: '/rooms', description: 'list the rooms and how many are in each' },
+  { usage: '/who [ROOM]', description: "list a room's members" },
+];
+
+/** `/help` for a client that may use rooms: everything, /quit last. */
+export const FULL_COMMAND_HELP: ReadonlyArray<{ usage: string; description: string }> = [
+  ...COMMAND_HELP.slice(0, -1),
+  ...ROOM_COMMAND_HELP,
+  ...COMMAND_HELP.slice(-1),
 ];
 
 function splitWord(text: string): [string, string] {
@@ -128,6 +173,18 @@ export function parseCommand(input: string, plainText: PlainTextPolicy = 'public
       }
       case '/help':
         return { kind: 'help' };
+      case '/join':
+        if (rest.length === 0) return { kind: 'usage', command, usage: '/join ROOM' };
+        return { kind: 'join_room', room: rest };
+      case '/part':
+        return rest.length === 0 ? { kind: 'part_room' } : { kind: 'part_room', room: rest };
+      case '/switch':
+        if (rest.length === 0) return { kind: 'usage', command, usage: '/switch ROOM' };
+        return { kind: 'switch_room', room: rest };
+      case '/rooms':
+        return { kind: 'rooms' };
+      case '/who':
+        return rest.length === 0 ? { kind: 'who' } : { kind: 'who', room: rest };
       case '/quit':
         return { kind: 'quit' };
       default:

@@ -7,6 +7,7 @@ import {
   type Position,
   type PresenceEntry,
   type Recovery,
+  type RoomListing,
   type RoomSnapshot,
   type SubscribeOptions,
 } from './engine.js';
@@ -210,6 +211,24 @@ export class InProcessEngine implements Engine {
     const channel = this.hub.channel(room);
     if (channel.names.get(folded) === by) unhold(channel, folded);
     return Promise.resolve();
+  }
+
+  rooms(): Promise<RoomListing[]> {
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    const listing: RoomListing[] = [];
+    for (const [room, channel] of this.hub.channels) {
+      if (channel.presence.size > 0) listing.push({ room, size: channel.presence.size });
+    }
+    return Promise.resolve(listing);
+  }
+
+  discard(room: string): Promise<boolean> {
+    if (this.state !== 'ready') return Promise.reject(new ChatError('unavailable'));
+    const channel = this.hub.channels.get(room);
+    if (channel === undefined) return Promise.resolve(true);
+    if (channel.presence.size > 0 || channel.subscribers.length > 0) return Promise.resolve(false);
+    this.hub.channels.delete(room);
+    return Promise.resolve(true);
   }
 
   close(): Promise<void> {

@@ -81,6 +81,27 @@ export interface EventBus {
   snapshot(room: string): Promise<RoomSnapshot>;
 }
 
+/** A room with members somewhere, and how many (all nodes). */
+export interface RoomListing {
+  readonly room: string;
+  readonly size: number;
+}
+
+/**
+ * Which rooms exist across nodes (docs/architecture.md, "Rooms"). A room exists while it has
+ * members; `discard` forgets an empty room (its order, log, history and names), so a room that
+ * emptied starts afresh, in a new epoch, when someone joins it again.
+ */
+export interface RoomRegistry {
+  /** Every room with at least one member, on any node. Rejects `unavailable`. */
+  rooms(): Promise<RoomListing[]>;
+  /**
+   * Forgets `room` if nobody is in it and, on this engine, nobody subscribes to it; resolves
+   * whether it did. Atomic against a racing join: a join ordered first keeps the room.
+   */
+  discard(room: string): Promise<boolean>;
+}
+
 /**
  * Case-insensitive name ownership for a room across nodes. `folded` is already folded.
  * `claim` resolves true if the name is now held by `by` (also when `by` already held it),
@@ -126,7 +147,7 @@ export interface NodeLease {
 }
 
 /** The seam a room runs on: ordering, presence and history, name ownership and liveness. */
-export interface Engine extends EventBus, NameRegistry, NodeLease {}
+export interface Engine extends EventBus, NameRegistry, RoomRegistry, NodeLease {}
 
 /** Default node lease: a dead node's members leave everywhere within this time. */
 export const DEFAULT_LEASE_MS = 15_000;

@@ -6,6 +6,8 @@ export const CHAT_ERROR_CODES = {
   too_long: 'Message is too long.',
   rate_limited: 'You are sending too fast; message dropped.',
   no_such_member: 'No such user in the room.',
+  no_such_room: 'No such room.',
+  too_many_rooms: 'Too many rooms.',
   target_required: 'Address a message with @NAME or @all.',
   unknown_command: 'Unknown command.',
   bad_request: 'Bad request.',

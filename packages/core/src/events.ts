@@ -24,11 +24,14 @@ export interface JoinDraft {
   name: string;
 }
 
+/** Why a member left a room: it disconnected (a DisconnectReason), or `part`ed the room alone. */
+export type LeaveReason = DisconnectReason | 'part';
+
 export interface LeaveDraft {
   kind: 'leave';
   memberId: MemberId;
   name: string;
-  reason: DisconnectReason;
+  reason: LeaveReason;
 }
 
 export interface RenameDraft {

@@ -1,11 +1,15 @@
 import type { MessageEvent } from './events.js';
 import type { Logger } from './log.js';
 
-/** The group_terminal handler shape: called for each public chat message, in `seq` order. */
+/**
+ * The group_terminal handler shape: called for each public chat message, in `seq` order, with
+ * the name of the room it was said in last (handlers written for one room ignore it).
+ */
 export type MessageHandler = (
   content: string,
   username: string,
   event: MessageEvent,
+  room: string,
 ) => void | Promise<void>;
 
 /**
@@ -22,7 +26,10 @@ export class HandlerQueue {
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly room = '',
+  ) {}
 
   add(handler: MessageHandler): () => void {
     this.handlers.push(handler);
@@ -78,7 +85,7 @@ export class HandlerQueue {
       for (const handler of [...this.handlers]) {
         if (this.stopped) break;
         try {
-          await handler(event.content, event.sender, event);
+          await handler(event.content, event.sender, event, this.room);
         } catch (err) {
           this.log.error({ err, seq: event.seq, sender: event.sender }, 'message handler failed');
         }

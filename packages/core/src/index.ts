@@ -1,11 +1,14 @@
 export {
   COMMAND_HELP,
   type Command,
+  FULL_COMMAND_HELP,
   HISTORY_DEFAULT,
   HISTORY_MAX,
   type PlainTextPolicy,
   parseCommand,
   type Reply,
+  ROOM_COMMAND_HELP,
+  type RoomInfo,
 } from './commands.js';
 export {
   DEFAULT_LEASE_MS,
@@ -18,6 +21,8 @@ export {
   type Position,
   type PresenceEntry,
   type Recovery,
+  type RoomListing,
+  type RoomRegistry,
   type RoomSnapshot,
   type SubscribeOptions,
 } from './engine.js';
@@ -42,6 +47,7 @@ export {
   isPublicMessage,
   type JoinEvent,
   type LeaveEvent,
+  type LeaveReason,
   type MemberId,
   type MessageEvent,
   type RenameEvent,
@@ -58,6 +64,7 @@ export {
   MAX_NAME_CHARS,
   nameSkeleton,
   normalizeName,
+  normalizeRoomName,
   RESERVED_NAMES,
 } from './names.js';
 export { parseResumeRequest, type ResumeRequest } from './resume-request.js';
@@ -68,6 +75,7 @@ export {
   type RoomOptions,
   type RoomStats,
 } from './room.js';
+export { RoomDirectory } from './rooms.js';
 export type { Dialect, PresenceEvent, ResumeOutcome, Session } from './session.js';
 export {
   codePointLength,

@@ -18,6 +18,10 @@ export interface RoomLimits {
   maxBufferedBytes: number;
   /** Names per `/users` answer: a larger room is listed a page at a time (`/users PAGE`). */
   usersPageSize: number;
+  /** Rooms one connection may be in at once, the default room included. */
+  roomsPerMember: number;
+  /** Rooms with members, across every node, the default room included. */
+  maxRooms: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
@@ -28,6 +32,8 @@ export const DEFAULT_LIMITS: Readonly<RoomLimits> = Object.freeze({
   floodDisconnectAfter: 50,
   maxBufferedBytes: 1024 * 1024,
   usersPageSize: 500,
+  roomsPerMember: 20,
+  maxRooms: 1000,
 });
 
 /** Token bucket; `now` is injectable so tests need no clocks. */

@@ -185,3 +185,33 @@ function isSingleScript(scripts: Set<string>): boolean {
   if (scripts.size <= 1) return true;
   return WRITTEN_TOGETHER.some((group) => [...scripts].every((script) => group.has(script)));
 }
+
+/**
+ * A room's name as typed (`dev` or `#dev`) made canonical: the member-name rules, without the
+ * optional leading `#`, folded, since `#Dev` and `#dev` are one room. Throws `name_invalid` or
+ * `name_reserved` worded for rooms.
+ */
+export function normalizeRoomName(requested: string): string {
+  const text = typeof requested === 'string' ? requested.trim() : requested;
+  const bare = typeof text === 'string' && text.startsWith('#') ? text.slice(1) : text;
+  try {
+    return foldName(normalizeName(bare));
+  } catch (err) {
+    if (!(err instanceof ChatError)) throw err;
+    throw new ChatError(
+      err.code,
+      err.code === 'name_reserved'
+        ? `The room name '${String(bare)}' is reserved.`
+        : `Room names follow the rules of names, with an optional '#': ${err.message}`,
+    );
+  }
+}
+
+/** A room's canonical name from its engine name; a name outside the rules is used folded. */
+export function roomKey(name: string): string {
+  try {
+    return normalizeRoomName(name);
+  } catch {
+    return foldName(name);
+  }
+}

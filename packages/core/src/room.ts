@@ -8,8 +8,9 @@ import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
 import { type Logger, lazyChild, noopLogger } from './log.js';
 import { Member, type MemberRoom } from './member.js';
-import { autoName, foldName, lookAlikeKey, nameSkeleton, normalizeName } from './names.js';
+import { autoName, foldName, lookAlikeKey, nameSkeleton, normalizeName, roomKey } from './names.js';
 import { PRESENCE_FLUSH_MAX_MS, PRESENCE_FLUSH_MIN_MS } from './presence-flush.js';
+import { RoomDirectory } from './rooms.js';
 import type { Dialect, PresenceEvent, ResumeOutcome, Session } from './session.js';
 import { prepareMessageText, sanitizeText } from './text.js';
 
@@ -26,6 +27,11 @@ export interface RoomOptions {
    * `unavailable`. Default 5 s.
    */
   readyTimeoutMs?: number;
+  /**
+   * @internal The directory this room belongs to (a room the directory opened). Without it the
+   * room is a server's default room and makes its own directory, with these options.
+   */
+  directory?: RoomDirectory;
 }
 
 export interface JoinOptions {
@@ -45,6 +51,13 @@ export interface JoinOptions {
    * missed (visible to it), then `session.resumed()`, then everything newer.
    */
   since?: Position;
+  /** False for clients that stay in the default room (the at and peer dialects). Default true. */
+  rooms?: boolean;
+  /**
+   * @internal The connection's default-room member, for a join of another room (`/join`):
+   * the name is already the connection's, so nothing is claimed here.
+   */
+  owner?: Member;
 }
 
 export interface PostOptions {
@@ -90,7 +103,12 @@ let memberCounter = 0;
 const PRESENCE_RUN_MS_PER_MEMBER = 0.2;
 
 export class Room implements MemberRoom {
+  /** The room's id on the engine. */
   readonly name: string;
+  /** Its canonical name (folded, without `#`): what clients see and `/join` matches. */
+  readonly key: string;
+  /** Every room of this server; the default room's directory also opens the others. */
+  readonly directory: RoomDirectory;
   readonly limits: Readonly<RoomLimits>;
   readonly stats: RoomStats = { messagesIn: 0, deliveries: 0, drops: {} };
   private readonly engine: Engine;
@@ -131,12 +149,22 @@ export class Room implements MemberRoom {
 
   constructor(options: RoomOptions = {}) {
     this.name = options.name ?? 'main';
+    this.key = roomKey(this.name);
     this.engine = options.engine ?? new InProcessEngine();
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
     this.log = options.logger ?? noopLogger;
     this.now = options.now ?? Date.now;
     this.ring = new HistoryRing(this.limits.historySize);
-    this.handlers = new HandlerQueue(this.log);
+    this.handlers = new HandlerQueue(this.log, this.key);
+    const engine = this.engine;
+    this.directory =
+      options.directory ??
+      new RoomDirectory(
+        this,
+        engine,
+        (name) => new Room({ ...options, name, engine, directory: this.directory }),
+        this.log,
+      );
     this.readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
     let resolveReady!: () => void;
     const readyPromise = new Promise<void>((resolve) => {
@@ -174,6 +202,21 @@ export class Room implements MemberRoom {
     return this.records.size;
   }
 
+  /** Members in the room on this node. */
+  get localSize(): number {
+    return this.locals.size;
+  }
+
+  /** What dialects are told of the room an event is from: undefined for the default room. */
+  private get wireRoom(): string | undefined {
+    return this.isDefault ? undefined : this.key;
+  }
+
+  /** True for the server's default room, where every connection starts. */
+  get isDefault(): boolean {
+    return this.directory.main === this;
+  }
+
   /** Messages waiting for or in handler dispatch. */
   get handlerBacklog(): number {
     return this.handlers.backlog;
@@ -207,7 +250,10 @@ export class Room implements MemberRoom {
     const token = globalThis.crypto.randomUUID();
     let previous: MemberId | null = null;
     let name: string;
-    if (options.name === undefined) {
+    const owner = options.owner;
+    if (owner !== undefined) {
+      name = owner.name;
+    } else if (options.name === undefined) {
       name = await this.claimAutoName(id, token);
     } else {
       name = normalizeName(options.name);
@@ -235,12 +281,22 @@ export class Room implements MemberRoom {
       }
     }
     if (this.closed) {
-      await this.releaseNames(name, id);
+      if (owner === undefined) await this.releaseNames(name, id);
       throw new ChatError('closed');
     }
-    const log = lazyChild(options.log ?? this.log, { member: id });
+    const log = lazyChild(options.log ?? owner?.log ?? this.log, { member: id, room: this.key });
     const bucket = new TokenBucket(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
-    const member = new Member(this, id, name, session, options.plainText ?? 'public', bucket, log);
+    const member = new Member(
+      this,
+      id,
+      name,
+      session,
+      options.plainText ?? 'public',
+      bucket,
+      log,
+      owner,
+      options.rooms ?? true,
+    );
     member.resumeToken = token;
     this.locals.set(id, member);
     if (options.since !== undefined) this.resuming.set(id, { joinSeq: 0, held: [] });
@@ -248,7 +304,7 @@ export class Room implements MemberRoom {
       await this.engine.publish(this.name, { kind: 'join', memberId: id, name });
     } catch (err) {
       this.locals.delete(id);
-      await this.releaseNames(name, id).catch(() => {});
+      if (owner === undefined) await this.releaseNames(name, id).catch(() => {});
       throw toChatError(err);
     }
     if (member.state === 'joining') await member.joined;
@@ -271,7 +327,7 @@ export class Room implements MemberRoom {
           (e) => e.seq < state.joinSeq && visibleTo(e, member.id, previous),
         );
         for (const event of missed) {
-          this.deliver(member, event, member.session.dialect.encode(event), true);
+          this.deliver(member, event, member.session.dialect.encode(event, this.wireRoom), true);
         }
         outcome = { kind: 'events', count: missed.length };
       }
@@ -343,9 +399,18 @@ export class Room implements MemberRoom {
     this.closed = true;
     const members = Array.from(this.locals.values());
     for (const member of members) this.detach(member);
+    // Their memberships elsewhere too: the leaves there reach nobody on this node either.
+    if (this.isDefault) for (const room of this.directory.open()) room.detachAll();
     await Promise.all(members.map((member) => member.disconnect(reason)));
+    if (this.isDefault) await this.directory.close();
     this.unsubscribe();
     this.stopWatchingEngine();
+  }
+
+  /** @internal Stops every delivery on this node (the server is shutting down). */
+  detachAll(): void {
+    this.flushPresence();
+    this.groups.clear();
   }
 
   private whenSynced(): Promise<void> {
@@ -516,14 +581,18 @@ export class Room implements MemberRoom {
           this.locals.delete(member.id);
           this.detach(member);
           this.knownOfRun.delete(member);
-          void this.releaseNames(record.name, member.id).catch((err) => {
-            this.log.error({ err }, 'releasing a name failed');
-          });
+          // A membership in another room holds no name there: its connection's is the default room's.
+          if (member.owner === undefined) {
+            void this.releaseNames(record.name, member.id).catch((err) => {
+              this.log.error({ err }, 'releasing a name failed');
+            });
+          }
           member.log.info({ seq: event.seq, reason: event.reason }, 'left');
           member.applyLeft();
-          if (imposed) this.closeSession(member, event.reason);
+          if (imposed) this.closeSession(member, event.reason === 'part' ? 'error' : event.reason);
         }
         this.fanOutPresence(event, undefined);
+        if (member !== undefined && this.locals.size === 0) this.directory.closeIfEmpty(this);
         return;
       }
       case 'rename': {
@@ -543,12 +612,14 @@ export class Room implements MemberRoom {
         if (member !== undefined) {
           member.applyRenamed(event.to);
           member.log.info({ seq: event.seq, from: event.from }, 'renamed');
-          if (oldFolded !== record.folded) {
+          // A membership in another room holds no names: its connection's are the default room's.
+          const holdsNames = member.owner === undefined;
+          if (holdsNames && oldFolded !== record.folded) {
             void this.engine.release(this.name, oldFolded, member.id).catch((err) => {
               this.log.error({ err }, 'releasing a name failed');
             });
           }
-          if (oldSkeleton !== record.skeleton) {
+          if (holdsNames && oldSkeleton !== record.skeleton) {
             void this.engine
               .release(this.name, lookAlikeKey(event.from), member.id)
               .catch((err) => {
@@ -573,7 +644,7 @@ export class Room implements MemberRoom {
   private fanOut(event: RoomEvent): void {
     for (const [dialect, members] of this.groups) {
       if (members.size === 0) continue;
-      const frame = dialect.encode(event);
+      const frame = dialect.encode(event, this.wireRoom);
       for (const member of members) this.deliver(member, event, frame);
     }
   }
@@ -590,7 +661,7 @@ export class Room implements MemberRoom {
       if (members.size === 0) continue;
       const frame =
         dialect.encodePresence === undefined || self?.session.dialect === dialect
-          ? dialect.encode(event)
+          ? dialect.encode(event, this.wireRoom)
           : null;
       if (dialect.encodePresence === undefined) {
         for (const member of members) this.deliver(member, event, frame);
@@ -636,7 +707,7 @@ export class Room implements MemberRoom {
     const last = run[run.length - 1]!;
     for (const [dialect, members] of this.groups) {
       if (members.size === 0 || dialect.encodePresence === undefined) continue;
-      const encoded = dialect.encodePresence(run, this.records.size);
+      const encoded = dialect.encodePresence(run, this.records.size, this.wireRoom);
       for (const member of members) {
         const from = known.get(member) ?? 0;
         if (from >= run.length || !this.admits(member)) continue;
@@ -663,7 +734,11 @@ export class Room implements MemberRoom {
     const from = this.knownOfRun.get(member) ?? 0;
     if (from >= run.length) return;
     this.knownOfRun.set(member, run.length);
-    member.session.deliverPresence!(dialect.encodePresence(run, this.records.size), from, member);
+    member.session.deliverPresence!(
+      dialect.encodePresence(run, this.records.size, this.wireRoom),
+      from,
+      member,
+    );
   }
 
   private deliverPrivate(event: MessageEvent): void {
@@ -676,7 +751,7 @@ export class Room implements MemberRoom {
       const dialect = member.session.dialect;
       if (dialect !== encodedFor) {
         encodedFor = dialect;
-        frame = dialect.encode(event);
+        frame = dialect.encode(event, this.wireRoom);
       }
       this.deliver(member, event, frame);
     }

@@ -10,7 +10,11 @@ import type { Member } from './member.js';
  */
 export interface Dialect<F = unknown, R = unknown> {
   readonly name: string;
-  encode(event: RoomEvent): F | null;
+  /**
+   * `room` is the event's room for rooms other than the default (undefined there, so the
+   * default room's frames stay what clients that know nothing of rooms expect).
+   */
+  encode(event: RoomEvent, room?: string): F | null;
   /**
    * Optional presence coalescing (ws-gateway README, "Presence in large rooms"). When present,
    * the room does not deliver others' joins and leaves one by one to this dialect's members:
@@ -19,7 +23,7 @@ export interface Dialect<F = unknown, R = unknown> {
    * the run. Each member then gets `Session.deliverPresence(run, known)`, and its own join
    * still comes at once through `deliver`. N joins then cost N writes per flush, not N² frames.
    */
-  encodePresence?(events: ReadonlyArray<PresenceEvent>, roomSize: number): R;
+  encodePresence?(events: ReadonlyArray<PresenceEvent>, roomSize: number, room?: string): R;
 }
 
 /** The events a room may coalesce into presence runs. */

@@ -14,6 +14,8 @@ import type { ClusterOptions, EngineCluster } from './engine-conformance.js';
 /** Wraps an engine and records every event it delivers for a room, in delivery order. */
 export class RecordingEngine implements Engine {
   readonly log: RoomEvent[] = [];
+  /** The same events, by room. */
+  readonly byRoom = new Map<string, RoomEvent[]>();
   constructor(readonly inner: Engine = new InProcessEngine()) {}
   get nodeId() {
     return this.inner.nodeId;
@@ -40,7 +42,12 @@ export class RecordingEngine implements Engine {
     return this.inner.publish(room, draft);
   }
   subscribe(room: string, deliver: (event: RoomEvent) => void, options?: SubscribeOptions) {
-    const stopRecording = this.inner.subscribe(room, (event) => this.log.push(event));
+    const stopRecording = this.inner.subscribe(room, (event) => {
+      this.log.push(event);
+      const events = this.byRoom.get(room) ?? [];
+      events.push(event);
+      this.byRoom.set(room, events);
+    });
     const stop = this.inner.subscribe(room, deliver, options);
     return () => {
       stop();
@@ -55,6 +62,12 @@ export class RecordingEngine implements Engine {
   }
   release(room: string, folded: string, by: MemberId) {
     return this.inner.release(room, folded, by);
+  }
+  rooms() {
+    return this.inner.rooms();
+  }
+  discard(room: string) {
+    return this.inner.discard(room);
   }
 }
 
@@ -116,6 +129,16 @@ export class ScrambledEngine implements Engine {
   async release(room: string, folded: string, by: MemberId) {
     await new Promise((resolve) => setImmediate(resolve));
     return this.inner.release(room, folded, by);
+  }
+
+  async rooms() {
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.inner.rooms();
+  }
+
+  async discard(room: string) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.inner.discard(room);
   }
 
   /** Random interleaving that keeps each publisher's own drafts in order. */

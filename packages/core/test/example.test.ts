@@ -39,6 +39,8 @@ describe('examples/tour.ts (the README tour)', () => {
     await run(process.execPath, [tsc, '-p', `${examples}tsconfig.json`], { timeout: 50_000 });
     const compiled = `${root}node_modules/.cache/chatgate-core-examples/tour.js`;
     const { stdout } = await run(process.execPath, [compiled], { timeout: 10_000 });
-    expect(stdout).toBe('* users: alice\n[pingbot]: pong, alice\n* error: unknown_command\n');
+    expect(stdout).toBe(
+      '* users: alice\n* now talking in #dev\n[pingbot]: pong, alice\n[#main] [bot]: lunch?\n* error: unknown_command\n',
+    );
   });
 });

@@ -188,6 +188,32 @@ end
 return fresh
 `;
 
+/** ARGV: P, room (unused), fresh epoch (unused). Returns {room, size, ...} for rooms with members. */
+export const ROOMS_SCRIPT = `${PRELUDE}
+local out = {}
+for _, room in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
+  local size = redis.call('HLEN', k(room, 'presence'))
+  if size > 0 then
+    table.insert(out, room)
+    table.insert(out, size)
+  end
+end
+return out
+`;
+
+/**
+ * ARGV: P, room, fresh epoch (unused). Deletes an empty room's keys (a join ordered first keeps
+ * it; one ordered later starts a new epoch). Returns 1 if the room is gone, 0 if it has members.
+ */
+export const DISCARD_SCRIPT = `${PRELUDE}
+local room = ARGV[2]
+if redis.call('HLEN', k(room, 'presence')) > 0 then return 0 end
+redis.call('DEL', k(room, 'meta'), k(room, 'log'), k(room, 'history'), k(room, 'presence'),
+  k(room, 'names'), k(room, 'tokens'))
+redis.call('SREM', P .. 'rooms', room)
+return 1
+`;
+
 /** ARGV: P, room (unused), fresh epoch (unused), node. Gives the node's lease up. */
 export const LEAVE_NODE_SCRIPT = `${PRELUDE}
 redis.call('ZREM', P .. 'nodes', ARGV[4])

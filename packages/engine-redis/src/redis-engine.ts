@@ -17,6 +17,7 @@ import {
   type PresenceEntry,
   type Recovery,
   type RoomEvent,
+  type RoomListing,
   type RoomSnapshot,
   type Stamp,
   type SubscribeOptions,
@@ -24,11 +25,13 @@ import {
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   CLAIM_SCRIPT,
+  DISCARD_SCRIPT,
   HEARTBEAT_SCRIPT,
   LEAVE_NODE_SCRIPT,
   ORDER_SCRIPT,
   RECOVER_SCRIPT,
   RELEASE_SCRIPT,
+  ROOMS_SCRIPT,
   SNAPSHOT_SCRIPT,
   TAKE_OVER_SCRIPT,
 } from './lua.js';
@@ -62,6 +65,8 @@ export interface RedisEngineStats extends FeedStats {
     recover: number;
     heartbeat: number;
     subscribe: number;
+    /** Room listings and discards of empty rooms. */
+    rooms: number;
   };
   /** Times a connection to Redis was re-established after it was lost. */
   reconnects: number;
@@ -81,6 +86,8 @@ interface Scripts {
   cgRelease: Script;
   cgHeartbeat: Script;
   cgLeaveNode: Script;
+  cgRooms: Script;
+  cgDiscard: Script;
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -104,6 +111,7 @@ export class RedisEngine implements Engine {
       recover: 0,
       heartbeat: 0,
       subscribe: 0,
+      rooms: 0,
     },
     reconnects: 0,
     publishCount: 0,
@@ -315,6 +323,25 @@ export class RedisEngine implements Engine {
     await this.run('release', () => this.scripts.cgRelease(...this.head(room), folded, by));
   }
 
+  async rooms(): Promise<RoomListing[]> {
+    this.requireConnected();
+    const flat = (await this.run('rooms', () => this.scripts.cgRooms(...this.head('')))) as Array<
+      string | number
+    >;
+    const listing: RoomListing[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      listing.push({ room: String(flat[i]), size: Number(flat[i + 1]) });
+    }
+    return listing;
+  }
+
+  async discard(room: string): Promise<boolean> {
+    this.requireReady();
+    if (this.feeds.has(room)) return false;
+    const gone = await this.run('rooms', () => this.scripts.cgDiscard(...this.head(room)));
+    return gone === 1;
+  }
+
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stop();
@@ -479,6 +506,8 @@ function defineScripts(redis: Redis): Scripts {
     cgRelease: RELEASE_SCRIPT,
     cgHeartbeat: HEARTBEAT_SCRIPT,
     cgLeaveNode: LEAVE_NODE_SCRIPT,
+    cgRooms: ROOMS_SCRIPT,
+    cgDiscard: DISCARD_SCRIPT,
   };
   for (const [name, lua] of Object.entries(scripts)) {
     // EVALSHA, falling back to EVAL once per connection when Redis has not seen the script.

@@ -31,6 +31,8 @@ export interface ChatMessage {
   name?: string;
   /** Rename notices: the old name. */
   from?: string;
+  /** Events of a room joined with `joinRoom`: its name (absent for the default room). */
+  room?: string;
 }
 
 /**
@@ -89,7 +91,35 @@ export type InputResult =
   | { kind: 'history'; messages: ChatMessage[] }
   | { kind: 'help'; commands: Array<{ usage: string; description: string }> }
   | { kind: 'renamed'; from: string; to: string }
-  | { kind: 'quit' };
+  | { kind: 'quit' }
+  | { kind: 'room_joined'; room: string; size: number; already: boolean }
+  | { kind: 'room_parted'; room: string; current: string }
+  | { kind: 'room_switched'; room: string }
+  | { kind: 'rooms'; rooms: RoomInfo[] }
+  | { kind: 'who'; room: string; names: string[]; total: number };
+
+/** One room of `/rooms`, as the member who asked sees it. */
+export interface RoomInfo {
+  name: string;
+  size: number;
+  joined: boolean;
+  current: boolean;
+  default: boolean;
+}
+
+/**
+ * A room joined with `joinRoom(name)`: the seed calls, for that room. Its events reach the
+ * member's callback with `room` set. Disposing the stub leaves the room.
+ */
+export interface RoomApi extends RpcTarget {
+  /** The room's canonical name (no `#`). */
+  readonly name: string;
+  sendMessage(text: string): Promise<SendResult>;
+  listUsers(): string[];
+  /** The room's last 50 public messages, oldest first. */
+  getHistory(): ChatMessage[];
+  leave(): Promise<GoodbyeResult>;
+}
 
 /** The callback a program passes to `join` or `connect`. */
 export interface ChatCallback extends RpcTarget {
@@ -105,6 +135,8 @@ export interface MemberApi extends RpcTarget {
   readonly epoch: string;
   /** Your own join's `seq`. */
   readonly joinSeq: number;
+  /** The server's default room, where every client starts (its events carry no `room`). */
+  readonly defaultRoom: string;
   send(text: string): Promise<SendResult>;
   whisper(to: string, text: string): Promise<SendResult>;
   users(): string[];
@@ -114,6 +146,8 @@ export interface MemberApi extends RpcTarget {
   /** A line as a person would type it: text, `@bob hi`, `/users`, `/nick x`, `/quit`… */
   input(line: string): Promise<InputResult>;
   leave(): Promise<GoodbyeResult>;
+  /** Joins another room (`dev` or `#dev`); already in it: a stub for it all the same. */
+  joinRoom(room: string): Promise<RoomApi>;
 }
 
 /** The main object served at `/rpc/ws`. */
@@ -124,6 +158,8 @@ export interface ChatGatewayApi extends RpcTarget {
   listUsers(): string[];
   getHistory(): ChatMessage[];
   leave(username: string): Promise<GoodbyeResult>;
+  /** The seed style: `username` (this session's own) joins another room. */
+  joinRoom(username: string, room: string): Promise<RoomApi>;
   connect(name: string, callback: ChatCallback, options?: JoinOptions): Promise<MemberApi>;
 }
 

@@ -11,6 +11,7 @@ import type {
   JoinOptions,
   MemberApi,
   ResumeRequest,
+  RoomApi,
   SendResult,
 } from './api-types.js';
 import { ensureGlobalWebSocket } from './websocket-shim.js';
@@ -26,6 +27,8 @@ export type {
   JoinResult,
   MemberApi,
   ResumeRequest,
+  RoomApi,
+  RoomInfo,
   SendResult,
 } from './api-types.js';
 export { ensureGlobalWebSocket } from './websocket-shim.js';
@@ -59,7 +62,9 @@ class MessageListener extends RpcTarget {
   }
 
   onMessage(message: ChatMessage): void {
-    if (typeof message.seq === 'number' && message.seq > this.lastSeq) this.lastSeq = message.seq;
+    // Another room's seq is another order: resume follows the default room's only.
+    if (message.room === undefined && typeof message.seq === 'number' && message.seq > this.lastSeq)
+      this.lastSeq = message.seq;
     try {
       this.#onMessage(message);
     } catch (err) {
@@ -128,6 +133,19 @@ export class ChatClient implements Disposable {
     if (result.kind === 'renamed') this.#name = result.to;
     if (result.kind === 'quit') this.close();
     return result;
+  }
+
+  /**
+   * Joins another room (`dev` or `#dev`); its events reach your listener with `room` set.
+   * The stub's `leave()` (or disposing it) leaves that room.
+   */
+  joinRoom(room: string): Promise<RpcStub<RoomApi>> {
+    return this.member.joinRoom(room) as Promise<RpcStub<RoomApi>>;
+  }
+
+  /** The server's default room, where every client starts (its events carry no `room`). */
+  defaultRoom(): Promise<string> {
+    return this.member.defaultRoom as unknown as Promise<string>;
   }
 
   /** Leaves the room (announced to the others) and closes the connection. */

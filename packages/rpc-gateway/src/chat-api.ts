@@ -14,6 +14,7 @@ import type {
 } from '@chatgate/rpc-client';
 import { RpcTarget } from 'capnweb';
 import { MemberApi } from './member-api.js';
+import { joinRoomAs, type RoomApi } from './room-api.js';
 import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';
 import { quote, RpcError, toRpcError } from './rpc-error.js';
@@ -126,6 +127,12 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
     const session = this.#connection.originalApiMember!;
     await this.#connection.leave(session, 'quit');
     return { message: `Goodbye, ${name}!` };
+  }
+
+  joinRoom(username: string, room: string): Promise<RoomApi> {
+    this.calls.startCall();
+    const member = this.#own(username, (name) => `User '${name}' not in chat room`);
+    return joinRoomAs(this.#connection, member, room);
   }
 
   async connect(name: string, callback: unknown, options?: unknown): Promise<MemberApi> {

@@ -7,6 +7,7 @@ import type {
   SendResult,
 } from '@chatgate/rpc-client';
 import { RpcTarget } from 'capnweb';
+import { joinRoomAs, type RoomApi } from './room-api.js';
 import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';
 import { RpcError, toRpcError } from './rpc-error.js';
@@ -38,6 +39,10 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
 
   get joinSeq(): number {
     return this.#session.joinSeq;
+  }
+
+  get defaultRoom(): string {
+    return this.#connection.room.key;
   }
 
   get name(): string {
@@ -112,6 +117,11 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
     return { message: `Goodbye, ${name}!` };
   }
 
+  joinRoom(room: string): Promise<RoomApi> {
+    this.#connection.startCall();
+    return joinRoomAs(this.#connection, this.#member(), room);
+  }
+
   /** capnweb calls this when the client drops its last reference to this capability. */
   [Symbol.dispose](): void {
     this.#connection.leave(this.#session, 'closed').catch((err) => {
@@ -151,6 +161,14 @@ function toInputResult(reply: Reply): InputResult {
         : { kind: 'users', names: [...reply.names], page: { ...reply.page } };
     case 'people':
       return { kind: reply.kind, names: [...reply.names] };
+    case 'rooms':
+      return { kind: 'rooms', rooms: reply.rooms.map((room) => ({ ...room })) };
+    case 'who':
+      return { ...reply, names: [...reply.names] };
+    case 'room_joined':
+    case 'room_parted':
+    case 'room_switched':
+      return { ...reply };
     case 'sent':
     case 'ignored':
     case 'renamed':

@@ -101,8 +101,10 @@ export function resumedFrame(outcome: ResumeOutcome, epoch: string, seq: number)
  */
 export const rpcDialect: Dialect<RpcFrame> = {
   name: 'rpc',
-  encode(event: RoomEvent): RpcFrame {
-    const message = Object.freeze(encodeChatMessage(event));
+  encode(event: RoomEvent, room?: string): RpcFrame {
+    const chat = encodeChatMessage(event);
+    if (room !== undefined) chat.room = room;
+    const message = Object.freeze(chat);
     const bytes =
       CALL_OVERHEAD_BYTES + Buffer.byteLength(message.text) + Buffer.byteLength(message.username);
     return { message, bytes };

@@ -61,7 +61,8 @@ export class RpcMemberSession implements Session<RpcFrame> {
   deliver(event: RoomEvent, frame: RpcFrame | null, self: Member): void {
     if (frame === null || this.ended) return;
     if (event.kind === 'join' && event.memberId === self.id) {
-      // Your own join is the answer to join()/connect(), not a notice (as in the original).
+      // Your own join is the answer to join()/connect()/joinRoom(), not a notice (as in the original).
+      if (self.owner !== undefined) return;
       this.member = self;
       this.joinSeq = event.seq;
       return;

@@ -54,6 +54,13 @@ export interface TcpDialect extends Dialect<Buffer, BytesRun> {
   readonly name: string;
   /** `auto`: join at connect as `userN`. `first-input`: the first input names the member. */
   readonly naming: 'auto' | 'first-input';
+  /** Whether its clients may use rooms (`/join`…); false keeps them in the default room. */
+  readonly rooms: boolean;
+  /**
+   * Marks output from a room other than the member's current one (line: `[#room] ` before
+   * each line). Required when `rooms` is true.
+   */
+  fromRoom?(room: string, bytes: Buffer): Buffer;
   /** What plain text means to core (`require_at` for the at dialect). */
   readonly plainText: PlainTextPolicy;
   /**

@@ -43,6 +43,11 @@ export interface SessionOwner {
 
 type State = 'naming' | 'joining' | 'joined' | 'closing' | 'closed';
 
+/** Private messages are not tied to a room: never marked with one. */
+function isPrivate(event: RoomEvent): boolean {
+  return event.kind === 'message' && event.toId !== undefined;
+}
+
 /** Refused `/login` attempts before the connection is closed (with the name deadline). */
 export const MAX_LOGIN_ATTEMPTS = 3;
 
@@ -136,8 +141,9 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
   deliver(event: RoomEvent, frame: Buffer | null, self: Member): void {
     // The first delivery is our own join, before room.join() resolves.
     if (this.member === undefined) this.member = self;
-    const bytes = this.dialect.render(event, frame, self);
+    let bytes = this.dialect.render(event, frame, self);
     if (bytes === null) return;
+    if (!self.isCurrent && !isPrivate(event)) bytes = this.fromRoom(self, bytes);
     // Others' joins and leaves may wait for the next presence flush (see CorkedOutput).
     if (this.output !== null && isOthersPresence(event, self)) this.output.defer(bytes);
     else this.write(bytes);
@@ -147,7 +153,12 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
   deliverPresence(run: BytesRun, known: number, self: Member): void {
     if (this.member === undefined) this.member = self;
     const bytes = run.from(known);
-    if (bytes.length > 0) this.write(bytes);
+    if (bytes.length === 0) return;
+    this.write(self.isCurrent ? bytes : this.fromRoom(self, bytes));
+  }
+
+  private fromRoom(self: Member, bytes: Buffer): Buffer {
+    return this.dialect.fromRoom?.(self.roomName, bytes) ?? bytes;
   }
 
   // ---- FrameSink (called by this session's CorkedOutput) ----
@@ -319,7 +330,12 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     // Inputs after the name wait in the decoder (and the kernel) until the join is through.
     this.socket.pause();
     this.context.room
-      .join(this, { name, plainText: this.dialect.plainText, log: this.log })
+      .join(this, {
+        name,
+        plainText: this.dialect.plainText,
+        rooms: this.dialect.rooms,
+        log: this.log,
+      })
       .then(this.onJoined, this.onJoinFailed);
   }
 

@@ -41,8 +41,8 @@ export class JsonDialect implements Dialect<PreparedFrame, JsonPresenceRun> {
     this.presenceListMax = options.presenceListMax ?? DEFAULT_PRESENCE_LIST_MAX;
   }
 
-  encode(event: RoomEvent): PreparedFrame {
-    return prepareFrame(encodeEvent(event));
+  encode(event: RoomEvent, room?: string): PreparedFrame {
+    return prepareFrame(encodeEvent(event, room));
   }
 
   /** True when a room of `size` members is shown as a count rather than a list of names. */
@@ -50,17 +50,21 @@ export class JsonDialect implements Dialect<PreparedFrame, JsonPresenceRun> {
     return size > this.presenceListMax;
   }
 
-  encodePresence(events: ReadonlyArray<PresenceEvent>, roomSize: number): JsonPresenceRun {
+  encodePresence(
+    events: ReadonlyArray<PresenceEvent>,
+    roomSize: number,
+    room?: string,
+  ): JsonPresenceRun {
     if (this.counts(roomSize)) {
       let joined = 0;
       for (const event of events) if (event.kind === 'join') joined++;
       const last = events[events.length - 1]!;
       const frame = prepareFrame(
-        encodePresenceCount(roomSize, joined, events.length - joined, last.seq),
+        encodePresenceCount(roomSize, joined, events.length - joined, last.seq, room),
       );
       return { frames: [frame], bytes: frame.framed, starts: [0], counted: true };
     }
-    const frames = events.map((event) => this.encode(event));
+    const frames = events.map((event) => this.encode(event, room));
     const starts: number[] = [];
     let length = 0;
     let framed = true;

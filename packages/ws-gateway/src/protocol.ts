@@ -16,7 +16,17 @@ import { CHAT_ERROR_CODES, parseResumeRequest } from '@chatgate/core';
 /** What one client frame means. `kind` is ours; `type` on the wire is the client's. */
 export type ClientMessage =
   | { kind: 'connect'; username: string | undefined; resume?: ResumeRequest; token?: string }
-  | { kind: 'chat'; content: string; to: string | undefined; ref: MessageRef | undefined }
+  | {
+      kind: 'chat';
+      content: string;
+      to: string | undefined;
+      ref: MessageRef | undefined;
+      /** Said in this room (one the member is in), which becomes its current room. */
+      room: string | undefined;
+    }
+  | { kind: 'join_room'; room: string; ref: MessageRef | undefined }
+  /** No `room`: the current one. */
+  | { kind: 'part_room'; room: string | undefined; ref: MessageRef | undefined }
   /** A well-formed object of a type we do not know: ignored, like the group_terminal client does. */
   | { kind: 'unknown'; type: string }
   /** Not JSON, not an object, or a known type with bad fields: answered with an error frame. */
@@ -125,32 +135,56 @@ export function decodeClientMessage(data: Data, isBinary: boolean, maxBytes = 0)
       return { kind: 'connect', username: name, resume, ...auth };
     }
     case 'chat_message': {
-      const { content, to, ref } = message;
+      const { content, to, ref, room } = message;
       if (typeof content !== 'string') return invalidMessage('"content" must be a string.');
       if (to !== undefined && to !== null && typeof to !== 'string') {
         return invalidMessage('"to" must be a string.');
       }
-      if (ref !== undefined && ref !== null && !isMessageRef(ref)) {
-        return invalidMessage(
-          `"ref" must be a finite number or a string of at most ${MAX_REF_CHARS} characters.`,
-        );
+      if (room !== undefined && room !== null && typeof room !== 'string') {
+        return invalidMessage('"room" must be a string.');
       }
+      if (ref !== undefined && ref !== null && !isMessageRef(ref)) return invalidRef();
       return {
         kind: 'chat',
         content,
         to: typeof to === 'string' ? to : undefined,
         ref: isMessageRef(ref) ? ref : undefined,
+        room: typeof room === 'string' ? room : undefined,
       };
+    }
+    case 'join_room':
+    case 'part_room': {
+      const { room, ref } = message;
+      const optional = type === 'part_room' && (room === undefined || room === null);
+      if (!optional && typeof room !== 'string') return invalidMessage('"room" must be a string.');
+      if (ref !== undefined && ref !== null && !isMessageRef(ref)) return invalidRef();
+      const refField = isMessageRef(ref) ? ref : undefined;
+      return type === 'join_room'
+        ? { kind: 'join_room', room: room as string, ref: refField }
+        : { kind: 'part_room', room: optional ? undefined : (room as string), ref: refField };
     }
     default:
       return { kind: 'unknown', type };
   }
 }
 
+function invalidRef(): ClientMessage {
+  return invalidMessage(
+    `"ref" must be a finite number or a string of at most ${MAX_REF_CHARS} characters.`,
+  );
+}
+
 // ---- server → client ----
 
-/** A chat message as the wire shows it: the group_terminal fields first, then ours. */
-function messageObject(event: MessageEvent, history: boolean): Record<string, unknown> {
+/**
+ * A chat message as the wire shows it: the group_terminal fields first, then ours. `room` only
+ * for rooms other than the default, so a client that knows nothing of rooms sees no change.
+ */
+function messageObject(
+  event: MessageEvent,
+  history: boolean,
+  room?: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     type: 'chat_message',
     content: event.content,
@@ -162,6 +196,7 @@ function messageObject(event: MessageEvent, history: boolean): Record<string, un
   if (event.to !== undefined) out.to = event.to;
   if (event.action) out.action = true;
   if (history) out.history = true;
+  if (room !== undefined) out.room = room;
   return out;
 }
 
@@ -169,34 +204,55 @@ function messageObject(event: MessageEvent, history: boolean): Record<string, un
  * The JSON text of a room event, the same for every recipient (the room encodes it once).
  * Private messages carry `to`; sender and recipient get the same frame.
  */
-export function encodeEvent(event: RoomEvent): string {
+export function encodeEvent(event: RoomEvent, room?: string): string {
   switch (event.kind) {
     case 'message':
-      return JSON.stringify(messageObject(event, false));
+      return JSON.stringify(messageObject(event, false, room));
     case 'join':
-      return JSON.stringify({ type: 'join', name: event.name, seq: event.seq, ts: event.ts });
+      return JSON.stringify(
+        withRoom({ type: 'join', name: event.name, seq: event.seq, ts: event.ts }, room),
+      );
     case 'leave':
-      return JSON.stringify({
-        type: 'leave',
-        name: event.name,
-        reason: event.reason,
-        seq: event.seq,
-        ts: event.ts,
-      });
+      return JSON.stringify(
+        withRoom(
+          { type: 'leave', name: event.name, reason: event.reason, seq: event.seq, ts: event.ts },
+          room,
+        ),
+      );
     case 'rename':
-      return JSON.stringify({
-        type: 'rename',
-        from: event.from,
-        to: event.to,
-        seq: event.seq,
-        ts: event.ts,
-      });
+      return JSON.stringify(
+        withRoom(
+          { type: 'rename', from: event.from, to: event.to, seq: event.seq, ts: event.ts },
+          room,
+        ),
+      );
   }
 }
 
-/** A replayed public message: a chat_message marked `"history":true`. */
-export function encodeHistoryMessage(event: MessageEvent): string {
-  return JSON.stringify(messageObject(event, true));
+function withRoom<T extends object>(frame: T, room: string | undefined): T {
+  return room === undefined ? frame : { ...frame, room };
+}
+
+/** A replayed public message: a chat_message marked `"history":true` (and its room's name). */
+export function encodeHistoryMessage(event: MessageEvent, room?: string): string {
+  return JSON.stringify(messageObject(event, true, room));
+}
+
+/**
+ * A room joined (`/join` or `join_room`), sent as the member's own join there is applied, after
+ * that room's history: who is there (null past the presence list size: then only `count`).
+ */
+export function encodeRoomJoined(
+  room: string,
+  users: readonly string[] | null,
+  count: number,
+  seq: number,
+): string {
+  return JSON.stringify(
+    users === null
+      ? { type: 'room_joined', room, count, seq }
+      : { type: 'room_joined', room, users, count, seq },
+  );
 }
 
 export function encodeConnectResponse(success: boolean, message: string): string {
@@ -225,11 +281,12 @@ export function encodeWelcome(
   count: number,
   seq: number,
   resume?: { epoch: string; token: string },
+  room?: string,
 ): string {
   const base =
     users === null
-      ? { type: 'welcome', name, count, seq }
-      : { type: 'welcome', name, users, count, seq };
+      ? { type: 'welcome', name, count, seq, room }
+      : { type: 'welcome', name, users, count, seq, room };
   return JSON.stringify(
     resume === undefined ? base : { ...base, epoch: resume.epoch, resume_token: resume.token },
   );
@@ -244,8 +301,9 @@ export function encodePresenceCount(
   joined: number,
   left: number,
   seq: number,
+  room?: string,
 ): string {
-  return JSON.stringify({ type: 'presence', count, joined, left, seq });
+  return JSON.stringify(withRoom({ type: 'presence', count, joined, left, seq }, room));
 }
 
 /** An error frame; `ref` is the refused chat_message's own ref, when it had one. */
@@ -287,6 +345,22 @@ export function encodeReply(reply: Reply): string | null {
       });
     case 'help':
       return JSON.stringify({ type: 'help', commands: reply.commands });
+    case 'room_joined':
+      // A new room was announced by its room_joined frame as the join was applied.
+      return reply.already ? JSON.stringify({ type: 'room_switched', room: reply.room }) : null;
+    case 'room_parted':
+      return JSON.stringify({ type: 'room_parted', room: reply.room, current: reply.current });
+    case 'room_switched':
+      return JSON.stringify({ type: 'room_switched', room: reply.room });
+    case 'rooms':
+      return JSON.stringify({ type: 'rooms', rooms: reply.rooms });
+    case 'who':
+      return JSON.stringify({
+        type: 'who',
+        room: reply.room,
+        users: reply.names,
+        total: reply.total,
+      });
     case 'sent':
     case 'ignored':
     case 'renamed':

@@ -78,6 +78,8 @@ export function joinRefusal(error: ChatError): {
     case 'unknown_command':
     case 'bad_request':
     case 'not_joined':
+    case 'no_such_room':
+    case 'too_many_rooms':
     case 'internal':
       return { message: error.message, closeCode: CLOSE_INTERNAL_ERROR, bug: true };
   }

@@ -4,6 +4,7 @@ import type {
   Logger,
   Member,
   MessageEvent,
+  Reply,
   ResumeOutcome,
   Room,
   RoomEvent,
@@ -46,7 +47,9 @@ import {
   encodeLoginRefusal,
   encodeReply,
   encodeResumed,
+  encodeRoomJoined,
   encodeWelcome,
+  type MessageRef,
 } from './protocol.js';
 import { handshake, joinRefusal } from './ws-handshake.js';
 
@@ -73,6 +76,7 @@ type State = 'pending' | 'joining' | 'joined' | 'closing' | 'closed';
 
 /** A decoded text frame within the size limit (the rest close the connection at once). */
 type TextMessage = Exclude<ClientMessage, { kind: 'too_large' } | { kind: 'binary' }>;
+type ChatMessage = Extract<ClientMessage, { kind: 'chat' }>;
 
 /** Frames a client may send while its join is in flight; more is a protocol abuse. */
 const MAX_FRAMES_WHILE_JOINING = 32;
@@ -189,7 +193,8 @@ export class WsSession
   deliver(event: RoomEvent, frame: PreparedFrame | null, self: Member): void {
     if (!this.writable()) return;
     if (event.kind === 'join' && event.memberId === self.id) {
-      this.welcome(self, event.seq);
+      if (self.owner === undefined) this.welcome(self, event.seq);
+      else this.roomWelcome(self, event.seq);
       return;
     }
     if (frame === null) return;
@@ -427,7 +432,19 @@ export class WsSession
     const count = self.roomSize;
     const users = this.dialect.counts(count) ? null : self.users();
     const resume = { epoch: this.ctx.room.position.epoch, token: self.resumeToken };
-    this.sendText(encodeWelcome(self.name, users, count, seq, resume));
+    this.sendText(encodeWelcome(self.name, users, count, seq, resume, self.roomName));
+  }
+
+  /** Another room joined: its history, then who is there, before anything newer from it. */
+  private roomWelcome(self: Member, seq: number): void {
+    if (this.ctx.historyReplay > 0) {
+      for (const event of self.history(this.ctx.historyReplay)) {
+        if (event.seq < seq) this.sendText(encodeHistoryMessage(event, self.roomName));
+      }
+    }
+    const count = self.roomSize;
+    const users = this.dialect.counts(count) ? null : self.users();
+    this.sendText(encodeRoomJoined(self.roomName, users, count, seq));
   }
 
   /** Session: after a resume's missed events; a reset gets the history replay after all. */
@@ -449,28 +466,15 @@ export class WsSession
     switch (message.kind) {
       case 'chat': {
         this.log.debug({ to: message.to, content: message.content }, 'input');
-        const reply =
-          message.to === undefined
-            ? member.input(message.content)
-            : member.whisper(message.to, message.content);
-        reply.then(
-          (result) => {
-            if (result.kind === 'quit') {
-              this.close('quit');
-              return;
-            }
-            const text = encodeReply(result);
-            if (text !== null) this.sendText(text);
-          },
-          (err: unknown) => {
-            const error = toChatError(err);
-            if (error.code === 'internal') this.log.error({ err }, 'input failed');
-            else this.log.debug({ code: error.code }, 'input refused');
-            this.sendText(encodeError(error.code, error.message, message.ref));
-          },
-        );
+        this.answer(this.chat(member, message), message.ref);
         return;
       }
+      case 'join_room':
+        this.answer(member.joinRoom(message.room), message.ref);
+        return;
+      case 'part_room':
+        this.answer(member.partRoom(message.room), message.ref);
+        return;
       case 'invalid':
         this.sendText(encodeError(message.code, message.message));
         return;
@@ -481,6 +485,39 @@ export class WsSession
         this.sendText(encodeError('already_connected', `Already connected as ${member.name}.`));
         return;
     }
+  }
+
+  /** A chat_message: private with `to`; with `room`, said there (which becomes current). */
+  private chat(member: Member, message: ChatMessage): Promise<Reply> {
+    if (message.to !== undefined) return member.whisper(message.to, message.content);
+    if (message.room !== undefined) {
+      try {
+        member.switchRoom(message.room);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return member.input(message.content);
+  }
+
+  /** Sends a request's reply (or error frame, with the request's `ref`). */
+  private answer(reply: Promise<Reply>, ref: MessageRef | undefined): void {
+    reply.then(
+      (result) => {
+        if (result.kind === 'quit') {
+          this.close('quit');
+          return;
+        }
+        const text = encodeReply(result);
+        if (text !== null) this.sendText(text);
+      },
+      (err: unknown) => {
+        const error = toChatError(err);
+        if (error.code === 'internal') this.log.error({ err }, 'input failed');
+        else this.log.debug({ code: error.code }, 'input refused');
+        this.sendText(encodeError(error.code, error.message, ref));
+      },
+    );
   }
 
   // ---- output and closing ----

@@ -127,6 +127,7 @@ describe('GET /ws (name in the connect message)', () => {
       users: ['bob', 'alice'],
       count: 2,
       seq: 2,
+      room: 'main',
       epoch: gw.room.position.epoch,
       resume_token: expect.any(String),
     });

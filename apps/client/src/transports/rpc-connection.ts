@@ -14,6 +14,7 @@ import {
   RoomClosedError,
   type Welcome,
 } from '../chat-connection.js';
+import { describeRooms, describeWho, RoomTracker } from '../room-tracker.js';
 import { EventGate } from './event-gate.js';
 import { installRpcWebSocket, lastRpcSocketError } from './trust.js';
 
@@ -25,6 +26,8 @@ export class RpcConnection implements ChatConnection {
   #client: ChatClient | undefined;
   #ending = false;
   readonly #events: EventGate;
+  readonly #rooms = new RoomTracker();
+  #defaultRoomKnown = false;
 
   constructor(
     private readonly url: string,
@@ -39,7 +42,7 @@ export class RpcConnection implements ChatConnection {
       await installRpcWebSocket(this.options);
       this.#client = await connectChat(this.url, {
         name,
-        onMessage: (message) => this.#events.emit(this.#toEvent(message)),
+        onMessage: (message) => this.#events.emit(this.#labelled(message)),
         onClose: (error) => this.#lost(error),
         ...(resume === undefined
           ? {}
@@ -66,6 +69,11 @@ export class RpcConnection implements ChatConnection {
     const client = this.#client;
     if (client === undefined) throw new Error('not joined');
     const result = await client.input(line);
+    if (!this.#defaultRoomKnown && result.kind.startsWith('room_')) {
+      // Rooms are in use: learn the default room's name, to label its events once elsewhere.
+      this.#defaultRoomKnown = true;
+      this.#rooms.setDefault(await client.defaultRoom());
+    }
     for (const event of this.#replyEvents(result)) this.#events.emit(event);
   }
 
@@ -85,6 +93,19 @@ export class RpcConnection implements ChatConnection {
     this.#ending = true;
     const reason = error instanceof Error ? error.message : String(error);
     this.handlers.onClose(reason);
+  }
+
+  #labelled(message: ChatMessage): ChatEvent {
+    const event = this.#toEvent(message);
+    const room = this.#rooms.label(message.room);
+    return room === undefined || (event.kind !== 'message' && event.kind !== 'notice')
+      ? event
+      : { ...event, room };
+  }
+
+  #switched(room: string, text: string): ChatEvent[] {
+    this.#rooms.switchTo(room);
+    return [{ kind: 'room', room, text }];
   }
 
   #toEvent(message: ChatMessage): ChatEvent {
@@ -126,6 +147,24 @@ export class RpcConnection implements ChatConnection {
         }));
       case 'renamed':
         return [{ kind: 'notice', text: `you are now known as ${result.to}` }];
+      case 'room_joined':
+        return this.#switched(
+          result.room,
+          result.already
+            ? `now talking in #${result.room}`
+            : `you joined #${result.room} (${result.size} here); now talking in #${result.room}`,
+        );
+      case 'room_switched':
+        return this.#switched(result.room, `now talking in #${result.room}`);
+      case 'room_parted':
+        return this.#switched(
+          result.current,
+          `you left #${result.room}; now talking in #${result.current}`,
+        );
+      case 'rooms':
+        return [{ kind: 'notice', text: describeRooms(result.rooms) }];
+      case 'who':
+        return [{ kind: 'notice', text: describeWho(result.room, result.names, result.total) }];
       case 'quit':
         this.close();
         return [];

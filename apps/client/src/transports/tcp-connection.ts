@@ -20,6 +20,10 @@ const PRIVATE_IN = /^\[(.+?) -> you\]: ([\s\S]*)$/;
 const PRIVATE_OUT = /^\[you -> (.+?)\]: ([\s\S]*)$/;
 const PUBLIC = /^\[([^\]]+)\]: ([\s\S]*)$/;
 const RENAMED_SELF = /^you are now known as (.+)$/;
+/** A line from a room other than the current one (docs/protocols.md, "Rooms"). */
+const FROM_ROOM = /^\[#([^\]\s]+)\] ([\s\S]*)$/;
+/** The server's word that typed text now goes to another room. */
+const NOW_IN = /now talking in #(\S+)$/;
 
 /**
  * Line TCP, the nc dialect: the server names us `userN` at connect, so joining is
@@ -145,8 +149,19 @@ export class TcpConnection implements ChatConnection {
   }
 
   #onLine(line: string): void {
-    const event = this.#toEvent(line);
-    if (event !== undefined) this.#events.emit(event);
+    const from = FROM_ROOM.exec(line);
+    const event = this.#toEvent(from === null ? line : from[2]!);
+    if (event === undefined) return;
+    if (from !== null && (event.kind === 'message' || event.kind === 'notice')) {
+      this.#events.emit({ ...event, room: from[1]! });
+      return;
+    }
+    const switched = event.kind === 'notice' ? NOW_IN.exec(event.text) : null;
+    if (event.kind === 'notice' && switched !== null) {
+      this.#events.emit({ kind: 'room', room: switched[1]!, text: event.text });
+    } else {
+      this.#events.emit(event);
+    }
   }
 
   #toEvent(line: string): ChatEvent | undefined {

@@ -8,6 +8,7 @@ import {
   type ResumeState,
   type Welcome,
 } from '../chat-connection.js';
+import { describeRooms, describeWho, RoomTracker } from '../room-tracker.js';
 import { EventGate } from './event-gate.js';
 import { withCa } from './trust.js';
 
@@ -17,6 +18,8 @@ const WELCOME_WAIT_MS = 500;
 const LEAVE_WAIT_MS = 2000;
 
 type Frame = Record<string, unknown>;
+
+type RoomEntry = { name: string; size: number; joined: boolean; current: boolean };
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -29,6 +32,7 @@ export class WsConnection implements ChatConnection {
   readonly transport = 'ws' as const;
   #socket: WebSocket | undefined;
   #name = '';
+  readonly #rooms = new RoomTracker();
   #joined = false;
   #ending = false;
   #bye: string | undefined;
@@ -100,7 +104,9 @@ export class WsConnection implements ChatConnection {
         } catch {
           return;
         }
-        if (typeof frame.seq === 'number' && frame.seq > this.#lastSeq) this.#lastSeq = frame.seq;
+        // Another room's seq is another order: resume follows the default room's only.
+        if (frame.room === undefined && typeof frame.seq === 'number' && frame.seq > this.#lastSeq)
+          this.#lastSeq = frame.seq;
         if (settled) {
           this.#onFrame(frame);
           return;
@@ -123,7 +129,12 @@ export class WsConnection implements ChatConnection {
             const epoch = str(frame.epoch);
             if (token !== undefined && epoch !== undefined) this.#resume = { token, epoch };
             const users = Array.isArray(frame.users) ? frame.users.map(String) : [this.#name];
-            finish(undefined, { name: this.#name, users });
+            const room = str(frame.room);
+            if (room !== undefined) this.#rooms.setDefault(room);
+            finish(
+              undefined,
+              room === undefined ? { name: this.#name, users } : { name: this.#name, users, room },
+            );
             return;
           }
           default:
@@ -167,7 +178,19 @@ export class WsConnection implements ChatConnection {
 
   #onFrame(frame: Frame): void {
     const event = this.#toEvent(frame);
-    if (event !== undefined) this.#events.emit(event);
+    if (event === undefined) return;
+    const room = this.#rooms.label(str(frame.room));
+    if (room !== undefined && (event.kind === 'message' || event.kind === 'notice')) {
+      this.#events.emit({ ...event, room });
+    } else {
+      this.#events.emit(event);
+    }
+  }
+
+  #switched(room: string | undefined, text: string): ChatEvent | undefined {
+    if (room === undefined) return undefined;
+    this.#rooms.switchTo(room);
+    return { kind: 'room', room, text };
   }
 
   #toEvent(frame: Frame): ChatEvent | undefined {
@@ -228,6 +251,32 @@ export class WsConnection implements ChatConnection {
           }
         }
         return undefined;
+      case 'room_joined': {
+        const room = str(frame.room);
+        return this.#switched(
+          room,
+          `you joined #${room} (${Number(frame.count) || 0} here); now talking in #${room}`,
+        );
+      }
+      case 'room_switched':
+        return this.#switched(str(frame.room), `now talking in #${str(frame.room)}`);
+      case 'room_parted':
+        return this.#switched(
+          str(frame.current),
+          `you left #${str(frame.room)}; now talking in #${str(frame.current)}`,
+        );
+      case 'rooms':
+        return {
+          kind: 'notice',
+          text: describeRooms(Array.isArray(frame.rooms) ? (frame.rooms as RoomEntry[]) : []),
+        };
+      case 'who': {
+        const names = Array.isArray(frame.users) ? frame.users.map(String) : [];
+        return {
+          kind: 'notice',
+          text: describeWho(str(frame.room) ?? '?', names, Number(frame.total) || names.length),
+        };
+      }
       case 'error':
         return { kind: 'error', text: str(frame.message) ?? 'error' };
       case 'bye':

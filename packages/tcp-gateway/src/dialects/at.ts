@@ -70,6 +70,7 @@ const ERROR_TEXT: Partial<Record<ChatError['code'], string>> = {
 export const atDialect: TcpDialect = {
   name: 'at',
   naming: 'first-input',
+  rooms: false,
   plainText: 'require_at',
   coalesce: false,
 
@@ -113,6 +114,12 @@ export const atDialect: TcpDialect = {
       case 'sent':
       case 'ignored':
       case 'quit':
+      // This dialect stays in the default room: core refuses room commands before a reply.
+      case 'room_joined':
+      case 'room_parted':
+      case 'room_switched':
+      case 'rooms':
+      case 'who':
         return null;
     }
   },

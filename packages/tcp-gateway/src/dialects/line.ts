@@ -5,6 +5,7 @@ import {
   type PresenceEvent,
   type Reply,
   type RoomEvent,
+  type RoomInfo,
 } from '@chatgate/core';
 import { BytesRun } from '../bytes-run.js';
 import { LINE_TOO_LONG, LineFramer } from '../framing/lines.js';
@@ -72,6 +73,18 @@ function renderHelp(commands: ReadonlyArray<{ usage: string; description: string
   return out;
 }
 
+function describeRoom(room: RoomInfo): string {
+  const marks = room.current ? ', current' : room.joined ? ', joined' : '';
+  return `#${room.name} (${room.size}${marks})`;
+}
+
+/** `prefix` before every line of `bytes`. */
+function prefixLines(prefix: string, bytes: Buffer): Buffer {
+  const text = bytes.toString('utf8');
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  return Buffer.from(`${lines.map((l) => prefix + l).join('\n')}\n`, 'utf8');
+}
+
 // A Record over the whole union: a new reason does not compile until it is worded here.
 const FAREWELL: Record<DisconnectReason, Buffer | null> = {
   shutdown: notice('server shutting down'),
@@ -95,6 +108,7 @@ const FAREWELL: Record<DisconnectReason, Buffer | null> = {
 export const lineDialect: TcpDialect = {
   name: 'line',
   naming: 'auto',
+  rooms: true,
   plainText: 'public',
   coalesce: true,
 
@@ -130,6 +144,8 @@ export const lineDialect: TcpDialect = {
         return event.toId === undefined ? null : line(`[you -> ${event.to}]: ${event.content}`);
       case 'join':
         if (event.memberId !== self.id) return frame;
+        // Joining another room: the /join reply says so.
+        if (self.owner !== undefined) return null;
         return notice(
           `welcome, you are ${event.name}. Type /help for commands, /nick NAME to change your name.`,
         );
@@ -162,11 +178,33 @@ export const lineDialect: TcpDialect = {
       case 'renamed':
         // A real rename is announced by its event; this is the no-op case.
         return reply.from === reply.to ? notice(`you are already ${self.name}`) : null;
+      case 'room_joined':
+        return notice(
+          reply.already
+            ? `now talking in #${reply.room}`
+            : `you joined #${reply.room} (${reply.size} here); now talking in #${reply.room}`,
+        );
+      case 'room_parted':
+        return notice(`you left #${reply.room}; now talking in #${reply.current}`);
+      case 'room_switched':
+        return notice(`now talking in #${reply.room}`);
+      case 'rooms':
+        return notice(`rooms: ${reply.rooms.map(describeRoom).join(', ')}`);
+      case 'who': {
+        const more = reply.total - reply.names.length;
+        return notice(
+          `#${reply.room} (${reply.total}): ${reply.names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
+        );
+      }
       case 'sent':
       case 'ignored':
       case 'quit':
         return null;
     }
+  },
+
+  fromRoom(room: string, bytes: Buffer): Buffer {
+    return prefixLines(`[#${room}] `, bytes);
   },
 
   renderError(error: ChatError): Buffer {

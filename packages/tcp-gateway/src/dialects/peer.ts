@@ -121,6 +121,7 @@ export function createPeerDialect(options: PeerDialectOptions = {}): TcpDialect 
   return {
     name: 'peer',
     naming: 'first-input',
+    rooms: false,
     plainText: 'public',
     coalesce: true,
 
@@ -197,6 +198,12 @@ export function createPeerDialect(options: PeerDialectOptions = {}): TcpDialect 
         case 'sent':
         case 'ignored':
         case 'quit':
+        // This dialect stays in the default room: core refuses room commands before a reply.
+        case 'room_joined':
+        case 'room_parted':
+        case 'room_switched':
+        case 'rooms':
+        case 'who':
           return null;
       }
     },
