@@ -264,6 +264,48 @@ export function engineConformance(
       expect(await b.claim(r, 'dora', 'b:7')).toBe(true);
     });
 
+    it('lists the rooms with members on any node, with their sizes', async () => {
+      const c = await cluster();
+      const [r1, r2, quiet] = [room(), room(), room()];
+      const [a, b] = [await c.node('a'), await c.node('b')];
+      const tape = await follow(a, r2);
+      await a.publish(r1, { kind: 'join', memberId: 'a:1', name: 'm1' });
+      await b.publish(r1, { kind: 'join', memberId: 'b:1', name: 'm2' });
+      await b.publish(r2, { kind: 'join', memberId: 'b:2', name: 'm3' });
+      await b.publish(quiet, say('nobody joined'));
+      const ours = async (engine: Engine) =>
+        (await engine.rooms())
+          .filter((entry) => [r1, r2, quiet].includes(entry.room))
+          .sort((x, y) => (x.room < y.room ? -1 : 1));
+      expect(await ours(a)).toEqual([
+        { room: r1, size: 2 },
+        { room: r2, size: 1 },
+      ]);
+      await b.publish(r2, { kind: 'leave', memberId: 'b:2', name: 'm3', reason: 'part' });
+      await tape.count(2);
+      expect(await ours(b)).toEqual([{ room: r1, size: 2 }]);
+    });
+
+    it('discards an empty room only: a new one by that name starts afresh', async () => {
+      const c = await cluster();
+      const r = room();
+      const a = await c.node('a');
+      await a.publish(r, { kind: 'join', memberId: 'a:1', name: 'm1' });
+      await a.publish(r, say('before'));
+      expect(await a.discard(r)).toBe(false);
+      const stop = a.subscribe(r, () => {});
+      await a.publish(r, { kind: 'leave', memberId: 'a:1', name: 'm1', reason: 'part' });
+      // Someone here still follows it: kept.
+      expect(await a.discard(r)).toBe(false);
+      stop();
+      expect(await a.discard(r)).toBe(true);
+      const fresh = await a.snapshot(r);
+      expect(fresh.position.seq).toBe(0);
+      expect(fresh.history).toEqual([]);
+      expect(fresh.members).toEqual([]);
+      expect((await a.rooms()).some((entry) => entry.room === r)).toBe(false);
+    });
+
     it('gives exactly one of many racing claims across nodes the name', async () => {
       const c = await cluster();
       const r = room();

@@ -215,5 +215,43 @@ export function roomsOnCluster(
       expect(alice.member.state).toBe('joined');
       expect(alice.session.closedWith).toEqual([]);
     });
+
+    it('serves other rooms across nodes: one order, listings and members from every node', async () => {
+      const { open } = await setup();
+      const a = await open('a');
+      const b = await open('b');
+      const c = await open('c');
+      const dev = `dev${rooms}`;
+      const alice = await join(a.room, 'alice');
+      const bob = await join(b.room, 'bob');
+      const carol = await join(c.room, 'carol');
+      await alice.member.joinRoom(dev);
+      await bob.member.joinRoom(`#${dev}`);
+      // Names are server-wide: carol cannot take bob's name, though bob is on another node.
+      await expect(carol.member.rename('BOB')).rejects.toMatchObject({ code: 'name_taken' });
+      const said = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? alice : bob).member.input(`d${i}`)),
+      );
+      expect(said.every((reply) => reply.kind === 'sent')).toBe(true);
+      const inDev = (session: WaitingSession) =>
+        session.events.flatMap((e) =>
+          e.kind === 'message' && e.content.startsWith('d') ? [e.content] : [],
+        );
+      await alice.session.until((s) => inDev(s).length === 10, 'ten messages in dev');
+      await bob.session.until((s) => inDev(s).length === 10, 'ten messages in dev');
+      expect(inDev(bob.session)).toEqual(inDev(alice.session));
+      expect(inDev(carol.session)).toEqual([]);
+
+      // carol's node has no member in dev: the listing and /who come from the engine.
+      const listing = await carol.member.rooms();
+      expect(listing.find((r) => r.name === dev)).toMatchObject({ size: 2, joined: false });
+      expect(await carol.member.who(dev)).toMatchObject({ names: ['alice', 'bob'], total: 2 });
+
+      await alice.member.partRoom(dev);
+      await bob.member.partRoom(dev);
+      const after = await carol.member.rooms();
+      expect(after.some((r) => r.name === dev)).toBe(false);
+      await expect(carol.member.who(dev)).rejects.toMatchObject({ code: 'no_such_room' });
+    });
   });
 }

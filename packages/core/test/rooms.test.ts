@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it, describe as suite } from 'vitest';
 import {
   ChatError,
   type Dialect,
@@ -27,20 +27,20 @@ class RoomSession implements Session<string> {
   }
   /** What this connection heard from `room`, as `kind:name/content`. */
   heard(room: string): string[] {
-    return this.seen
-      .filter((s) => s.room === room)
-      .map(({ event }) => {
-        switch (event.kind) {
-          case 'message':
-            return `${event.sender}: ${event.content}`;
-          case 'join':
-            return `+${event.name}`;
-          case 'leave':
-            return `-${event.name} (${event.reason})`;
-          case 'rename':
-            return `${event.from}=>${event.to}`;
-        }
-      });
+    return this.seen.filter((s) => s.room === room).map(({ event }) => describe(event));
+  }
+}
+
+function describe(event: RoomEvent): string {
+  switch (event.kind) {
+    case 'message':
+      return `${event.sender}: ${event.content}`;
+    case 'join':
+      return `+${event.name}`;
+    case 'leave':
+      return `-${event.name} (${event.reason})`;
+    case 'rename':
+      return `${event.from}=>${event.to}`;
   }
 }
 
@@ -59,7 +59,7 @@ function codeOf(promise: Promise<unknown>): Promise<string> {
   );
 }
 
-describe('Rooms', () => {
+suite('Rooms', () => {
   it('/join makes a room and its current room; what is said there stays there', async () => {
     const main = new Room({ limits: FAST });
     const alice = await connect(main, 'alice');
