@@ -85,6 +85,16 @@ describe('at dialect', () => {
     alice.expectNothingUnread();
   });
 
+  it('stays in the default room: room commands are refused', async () => {
+    const { join } = await atRoom();
+    const alice = await join('alice');
+    await alice.send('/join dev');
+    await alice.read('[ERROR] This client stays in the default room.');
+    await alice.send('/rooms');
+    await alice.read('[ERROR] This client stays in the default room.');
+    alice.expectNothingUnread();
+  });
+
   it('shows no joins or leaves', async () => {
     const { join, observer } = await atRoom();
     const alice = await join('alice');
