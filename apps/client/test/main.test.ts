@@ -85,6 +85,32 @@ describe.each<Transport>(['rpc', 'ws', 'tcp'])('chatgate-client over %s', (trans
     expect(await alice.exited()).toBe(0);
   });
 
+  it('joins rooms, marks lines from other rooms with [#room], lists rooms and members', async () => {
+    const { bob, urls } = await startServer();
+    const alice = new ClientProcess(['--url', urls[transport], '--name', 'alice']);
+    await alice.line('* Welcome to the chat, alice!');
+    alice.write('/join #dev');
+    await alice.line('* you joined #dev (1 here); now talking in #dev');
+    await bob.joinRoom('dev');
+    await alice.line('* bob joined the chat');
+    await bob.membershipIn('dev')!.say('in dev');
+    await alice.line('[bob]: in dev');
+    await bob.say('in main');
+    await alice.line('[#main] [bob]: in main');
+    alice.write('/switch main');
+    await alice.line('* now talking in #main');
+    await bob.membershipIn('dev')!.say('dev again');
+    await alice.line('[#dev] [bob]: dev again');
+    alice.write('/rooms');
+    await alice.line('* rooms: #main (2, current), #dev (2, joined)');
+    alice.write('/who #dev');
+    await alice.line('* #dev (2): alice, bob');
+    alice.write('/part dev');
+    await alice.line('* you left #dev; now talking in #main');
+    alice.endInput();
+    expect(await alice.exited()).toBe(0);
+  });
+
   it('takes the name from the first stdin line and leaves on /quit', async () => {
     const { observer, urls } = await startServer();
     const carol = new ClientProcess(['--url', urls[transport]]);

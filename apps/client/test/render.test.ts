@@ -1,8 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { renderEvent, renderHelp, renderWelcome, stripControls } from '../src/render.js';
+import {
+  renderEvent,
+  renderHelp,
+  renderPrompt,
+  renderWelcome,
+  stripControls,
+} from '../src/render.js';
+import { RoomTracker } from '../src/room-tracker.js';
 
 const plain = { color: false };
 const color = { color: true };
+
+describe('rooms in the terminal', () => {
+  it('labels events from other rooms and shows the current room in the prompt', () => {
+    expect(
+      renderEvent({ kind: 'message', from: 'bob', text: 'hi', self: false, room: 'dev' }, plain),
+    ).toBe('[#dev] [bob]: hi');
+    expect(renderEvent({ kind: 'notice', text: 'bob joined the chat', room: 'dev' }, plain)).toBe(
+      '[#dev] * bob joined the chat',
+    );
+    expect(renderEvent({ kind: 'room', room: 'dev', text: 'now talking in #dev' }, plain)).toBe(
+      '* now talking in #dev',
+    );
+    expect(renderPrompt('dev')).toBe('#dev> ');
+    expect(renderPrompt('d\x1b[2Jev')).toBe('#dev> ');
+    expect(renderPrompt(undefined)).toBe('> ');
+  });
+
+  it('labels only what is not from the current room; the default room by its name', () => {
+    const rooms = new RoomTracker();
+    rooms.setDefault('lobby');
+    expect(rooms.label(undefined)).toBeUndefined();
+    expect(rooms.label('dev')).toBe('dev');
+    rooms.switchTo('dev');
+    expect(rooms.label('dev')).toBeUndefined();
+    expect(rooms.label(undefined)).toBe('lobby');
+  });
+});
 
 describe('renderEvent', () => {
   it('renders each kind of event as one line', () => {

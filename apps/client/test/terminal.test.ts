@@ -31,6 +31,19 @@ describe('Terminal', () => {
     terminal.close();
   });
 
+  it('changes the prompt while a line is being typed (the current room)', async () => {
+    const { input, terminal, written } = streams(true);
+    const line = terminal.nextLine('#main> ');
+    input.write('hi');
+    terminal.setPrompt('#dev> ');
+    terminal.print('* now talking in #dev');
+    const out = written();
+    expect(out.slice(out.lastIndexOf('* now talking in #dev'))).toContain('#dev> hi');
+    input.write('\n');
+    expect(await line).toBe('hi');
+    terminal.close();
+  });
+
   it('prints above a typed line that wraps onto several rows without erasing the output', async () => {
     const { input, terminal, written } = streams(true, 20);
     const line = terminal.nextLine('> ');

@@ -19,6 +19,9 @@ const LEAVE_WAIT_MS = 2000;
 
 type Frame = Record<string, unknown>;
 
+/** Frames that happen in a room, and carry its name when it is not the default room. */
+const ROOM_EVENTS = new Set(['chat_message', 'join', 'leave', 'rename', 'presence']);
+
 type RoomEntry = { name: string; size: number; joined: boolean; current: boolean };
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -179,7 +182,10 @@ export class WsConnection implements ChatConnection {
   #onFrame(frame: Frame): void {
     const event = this.#toEvent(frame);
     if (event === undefined) return;
-    const room = this.#rooms.label(str(frame.room));
+    // In room events `room` is where it happened; in replies (`who`) it is what was asked about.
+    const room = ROOM_EVENTS.has(String(frame.type))
+      ? this.#rooms.label(str(frame.room))
+      : undefined;
     if (room !== undefined && (event.kind === 'message' || event.kind === 'notice')) {
       this.#events.emit({ ...event, room });
     } else {
