@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LEASE_MS, DEFAULT_LIMITS } from '@chatgate/core';
+import { DEFAULT_LEASE_MS, DEFAULT_LIMITS, normalizeRoomName } from '@chatgate/core';
 import { DEFAULT_CONNECTION_LIMITS } from '@chatgate/core/transport';
 import { RPC_DEFAULTS } from '@chatgate/rpc-gateway';
 import { DEFAULT_PRESENCE_LIST_MAX } from '@chatgate/ws-gateway';
@@ -24,6 +24,8 @@ export interface Config {
   maxTextChars: number;
   historySize: number;
   usersPageSize: number;
+  roomsPerMember: number;
+  maxRooms: number;
   presenceListMax: number;
   maxBufferedBytes: number;
   maxPayloadBytes: number;
@@ -104,7 +106,7 @@ export const OPTIONS: Option[] = [
   opt('line-port', 'port', 2323, 'ports.line', PORT_HELP.line),
   opt('at-port', 'port', 12345, 'ports.at', PORT_HELP.at),
   opt('peer-port', 'port', 9000, 'ports.peer', PORT_HELP.peer),
-  opt('room', 'string', 'main', 'room', 'room name'),
+  opt('room', 'string', 'main', 'room', 'the default room, where every client starts'),
   opt(
     'max-connections',
     'int',
@@ -174,6 +176,20 @@ export const OPTIONS: Option[] = [
     DEFAULT_LIMITS.usersPageSize,
     'usersPageSize',
     'names per /users answer; larger rooms are listed a page at a time (/users N)',
+  ),
+  opt(
+    'rooms-per-member',
+    'int',
+    DEFAULT_LIMITS.roomsPerMember,
+    'roomsPerMember',
+    'rooms one connection may be in at once, the default room included',
+  ),
+  opt(
+    'max-rooms',
+    'int',
+    DEFAULT_LIMITS.maxRooms,
+    'maxRooms',
+    'rooms with members, on every node, the default room included',
   ),
   opt(
     'presence-list-max',
@@ -443,6 +459,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     );
   }
   if (config.usersPageSize < 1) throw new ConfigError('--users-page-size must be at least 1');
+  if (config.roomsPerMember < 1 || config.maxRooms < 1) {
+    throw new ConfigError('--rooms-per-member and --max-rooms must be at least 1');
+  }
+  try {
+    normalizeRoomName(config.room);
+  } catch (err) {
+    throw new ConfigError(`--room: ${err instanceof Error ? err.message : String(err)}`);
+  }
   if (config.ratePerSecond < 1 || config.rateBurst < 1) {
     throw new ConfigError('--rate-burst and --rate-per-second must be at least 1');
   }

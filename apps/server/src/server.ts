@@ -76,6 +76,8 @@ export class Chatgate {
         historySize: config.historySize,
         maxBufferedBytes: config.maxBufferedBytes,
         usersPageSize: config.usersPageSize,
+        roomsPerMember: config.roomsPerMember,
+        maxRooms: config.maxRooms,
       },
     });
     this.gate = new ConnectionGate({

@@ -61,6 +61,11 @@ export class WsWatcher {
     this.ws.send(JSON.stringify({ type: 'chat_message', content }));
   }
 
+  /** Any client frame (join_room, part_room, chat_message with room…). */
+  send(frame: Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
   chats(): string[] {
     return this.frames
       .filter((f) => f.type === 'chat_message' && f.history !== true)
