@@ -72,6 +72,14 @@ export function createMetrics(
     },
   });
   new Gauge({
+    name: 'chatgate_rooms_open',
+    help: 'Rooms with members on this node, the default room included',
+    registers: [registry],
+    collect() {
+      this.set(room.directory.open().length);
+    },
+  });
+  new Gauge({
     name: 'chatgate_handler_backlog',
     help: 'Public messages waiting for or in handler dispatch',
     registers: [registry],

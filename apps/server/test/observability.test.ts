@@ -50,6 +50,15 @@ describe('ops routes', () => {
     const after = (await app.inject('/metrics')).body;
     expect(after).toMatch(/chatgate_drops_total\{reason="too_long"\} 1/);
     expect(after).toMatch(/chatgate_room_members 1/);
+    expect(after).toMatch(/chatgate_rooms_open 1/);
+    // Other rooms count into the same totals, and into the rooms gauge while open.
+    await member.joinRoom('dev');
+    await expect(member.say('also far too long')).rejects.toMatchObject({ code: 'too_long' });
+    await member.say('ok');
+    const rooms = (await app.inject('/metrics')).body;
+    expect(rooms).toMatch(/chatgate_rooms_open 2/);
+    expect(rooms).toMatch(/chatgate_drops_total\{reason="too_long"\} 2/);
+    expect(rooms).toMatch(/chatgate_messages_in_total 2/);
   });
 });
 

@@ -110,7 +110,8 @@ export class Room implements MemberRoom {
   /** Every room of this server; the default room's directory also opens the others. */
   readonly directory: RoomDirectory;
   readonly limits: Readonly<RoomLimits>;
-  readonly stats: RoomStats = { messagesIn: 0, deliveries: 0, drops: {} };
+  /** Shared by every room of one directory: the server's counters, whichever room it was. */
+  readonly stats: RoomStats;
   private readonly engine: Engine;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -150,6 +151,7 @@ export class Room implements MemberRoom {
   constructor(options: RoomOptions = {}) {
     this.name = options.name ?? 'main';
     this.key = roomKey(this.name);
+    this.stats = options.directory?.main.stats ?? { messagesIn: 0, deliveries: 0, drops: {} };
     this.engine = options.engine ?? new InProcessEngine();
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
     this.log = options.logger ?? noopLogger;
