@@ -497,6 +497,22 @@ export class Member {
     await this.left;
   }
 
+  /**
+   * @internal The room ended this connection without its asking (a resumed client took its
+   * name over, another node declared it dead): its memberships elsewhere leave too.
+   */
+  leaveOtherRooms(reason: LeaveReason): void {
+    if (this.otherRooms === undefined || this.otherRooms.size === 0) return;
+    const others = Array.from(this.otherRooms.values());
+    this.otherRooms.clear();
+    this.currentMember = this;
+    for (const member of others) {
+      member.leaveRoom(reason).catch((err: unknown) => {
+        member.log.error({ err }, 'leave could not be published');
+      });
+    }
+  }
+
   /** @internal A membership that left its room (a part, or the room ended it). */
   forgetRoom(member: Member): void {
     if (this.otherRooms?.get(member.roomName) === member) this.otherRooms.delete(member.roomName);

@@ -591,6 +591,7 @@ export class Room implements MemberRoom {
           }
           member.log.info({ seq: event.seq, reason: event.reason }, 'left');
           member.applyLeft();
+          if (imposed && member.owner === undefined) member.leaveOtherRooms(event.reason);
           if (imposed) this.closeSession(member, event.reason === 'part' ? 'error' : event.reason);
         }
         this.fanOutPresence(event, undefined);

@@ -233,6 +233,21 @@ suite('Rooms', () => {
     await main.close();
   });
 
+  it('a connection ended by the room (a resume takes its name over) leaves its other rooms', async () => {
+    const main = new Room({ limits: FAST });
+    const alice = await connect(main, 'alice');
+    const bob = await connect(main, 'bob');
+    await alice.member.input('/join dev');
+    await bob.member.input('/join dev');
+    const again = new RoomSession();
+    await main.join(again, { name: 'alice', resumeToken: alice.member.resumeToken });
+    await expectEventually(async () => main.directory.get('dev')?.users().length === 1);
+    expect(bob.session.heard('dev')).toContain('-alice (closed)');
+    expect(main.directory.get('dev')?.users()).toEqual(['bob']);
+    expect(main.users()).toEqual(['bob', 'alice']);
+    await main.close();
+  });
+
   it('a slow consumer in another room is disconnected as a whole connection', async () => {
     const main = new Room({ limits: { ...FAST, maxBufferedBytes: 10 } });
     const alice = await connect(main, 'alice');

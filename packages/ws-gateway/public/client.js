@@ -45,16 +45,15 @@
     connected: false,
     /** Ever been in the room this page load (decides retry vs. give up). */
     joinedOnce: false,
-    users: [],
-    /**
-     * False in a large room: the server sends counts, not names (README "Presence in large
-     * rooms"), so the list shows how many are here and `/users` names them.
-     */
-    listed: true,
-    /** People in the room (exact in both modes). */
-    count: 0,
     target: null,
-    seen: new Set(),
+    /** The default room's name (from `welcome`); its frames carry no `room`. */
+    defaultRoom: 'main',
+    /** Views of the other rooms joined, by name, in join order. */
+    rooms: new Map(),
+    /** The room shown and talked in: null for the default room. */
+    current: null,
+    /** Rooms joined again after a reconnect (their room_joined does not change the view). */
+    rejoining: new Set(),
     attempts: 0,
     retryTimer: null,
     retryAt: 0,
@@ -66,7 +65,6 @@
     resume: null,
     /** The newest `seq` seen in `resume.epoch`: where a resume picks up. */
     lastSeq: 0,
-    historyShown: false,
     /** The view follows new content (the user has not scrolled up). */
     stuck: true,
     /**
@@ -81,14 +79,8 @@
     /** Pending work for the next animation frame. */
     frame: 0,
     usersDirty: false,
+    roomsDirty: false,
     scrollDirty: false,
-    messageCount: 0,
-    noticeCount: 0,
-    /** The open run of join/leave/rename notices, while it is the last item. */
-    run: null,
-    /** The last message rendered, while it is the last item (for grouping). */
-    last: null,
-    lastDay: '',
     /** Messages that arrived while the page was not being looked at. */
     unread: 0,
     unreadForMe: 0,
@@ -132,8 +124,77 @@
     targetName: $('target-name'),
     targetClear: $('target-clear'),
     favicon: $('favicon'),
+    rooms: $('rooms'),
+    roomForm: $('room-form'),
+    roomInput: $('room-input'),
+    roomName: $('room-name'),
   };
   const FAVICON = els.favicon.href;
+
+  /**
+   * One room as the page shows it: its own message list (only the current room's is visible,
+   * and it has the id `messages`), who is there, and what is unread. The default room's view
+   * is `mainView`; the others are in `state.rooms`.
+   */
+  function newView(name, list) {
+    return {
+      name,
+      list,
+      users: [],
+      /**
+       * False in a large room: the server sends counts, not names (README "Presence in large
+       * rooms"), so the list shows how many are here and `/users` names them.
+       */
+      listed: true,
+      /** People in the room (exact in both modes). */
+      count: 0,
+      /** Event keys shown already, so a replay after a reconnect is not shown twice. */
+      seen: new Set(),
+      messageCount: 0,
+      noticeCount: 0,
+      /** The open run of join/leave/rename notices, while it is the last item. */
+      run: null,
+      /** The last message rendered, while it is the last item (for grouping). */
+      last: null,
+      lastDay: '',
+      historyShown: false,
+      /** Messages that arrived while another room was shown. */
+      unread: 0,
+    };
+  }
+
+  const mainView = newView(null, els.messages);
+  /** The view events are being written into (the current room's, unless one says otherwise). */
+  let view = mainView;
+
+  function currentView() {
+    return (state.current !== null && state.rooms.get(state.current)) || mainView;
+  }
+
+  /** The view of the room a frame happened in: `room` absent means the default room. */
+  function viewOf(room) {
+    if (typeof room !== 'string' || room === state.defaultRoom) return mainView;
+    let found = state.rooms.get(room);
+    if (!found) {
+      const list = el('ol', 'messages');
+      list.setAttribute('aria-label', `Messages in #${room}`);
+      list.hidden = true;
+      els.pane.appendChild(list);
+      found = newView(room, list);
+      state.rooms.set(room, found);
+      roomsChanged();
+    }
+    return found;
+  }
+
+  function roomLabel(v) {
+    return `#${v === mainView ? state.defaultRoom : v.name}`;
+  }
+
+  /** True while writing into the room on screen. */
+  function shown() {
+    return view === currentView();
+  }
 
   // ---- helpers ----
 
@@ -254,6 +315,10 @@
       state.usersDirty = false;
       renderUsers();
     }
+    if (state.roomsDirty) {
+      state.roomsDirty = false;
+      renderRooms();
+    }
     if (state.scrollDirty) {
       state.scrollDirty = false;
       if (state.stuck) els.pane.scrollTop = els.pane.scrollHeight;
@@ -292,26 +357,26 @@
 
   /** Removes the oldest items past the budgets; messages and notices are counted apart. */
   function trim() {
-    while (state.messageCount > MAX_MESSAGES) {
-      els.messages.querySelector('.msg')?.remove();
-      state.messageCount--;
+    while (view.messageCount > MAX_MESSAGES) {
+      view.list.querySelector('.msg')?.remove();
+      view.messageCount--;
     }
-    while (state.noticeCount > MAX_NOTICES) {
-      els.messages.querySelector('.notice')?.remove();
-      state.noticeCount--;
+    while (view.noticeCount > MAX_NOTICES) {
+      view.list.querySelector('.notice')?.remove();
+      view.noticeCount--;
     }
     // A group that lost its first message shows its own header again.
-    els.messages.querySelector('.msg')?.classList.remove('msg-cont');
+    view.list.querySelector('.msg')?.classList.remove('msg-cont');
   }
 
   function append(node, isMessage) {
-    els.messages.appendChild(node);
-    if (isMessage) state.messageCount++;
-    else state.noticeCount++;
-    state.run = null;
-    state.last = null;
-    if (state.messageCount > MAX_MESSAGES || state.noticeCount > MAX_NOTICES) trim();
-    if (state.stuck) followBottom();
+    view.list.appendChild(node);
+    if (isMessage) view.messageCount++;
+    else view.noticeCount++;
+    view.run = null;
+    view.last = null;
+    if (view.messageCount > MAX_MESSAGES || view.noticeCount > MAX_NOTICES) trim();
+    if (state.stuck && shown()) followBottom();
   }
 
   function notice(text, kind) {
@@ -325,7 +390,13 @@
   /** Errors are announced; join/leave notices are not (they come in storms). */
   function errorNotice(text) {
     announce(text);
-    return notice(text, 'error');
+    const previous = view;
+    view = currentView(); // errors answer what the user did, in the room on screen
+    try {
+      return notice(text, 'error');
+    } finally {
+      view = previous;
+    }
   }
 
   /** Screen readers hear messages and errors through one live region, not the whole list. */
@@ -362,7 +433,7 @@
 
   /** Joins, leaves and renames in a row share one line ("12 joined, 3 left"). */
   function presence(update) {
-    let run = state.run;
+    let run = view.run;
     if (!run) {
       const item = el('li', 'notice notice-presence');
       const text = el('span', 'notice-text');
@@ -379,7 +450,7 @@
         leftText: '',
         renamed: [],
       };
-      state.run = run;
+      view.run = run;
     }
     update(run);
     run.text.textContent = runText(run);
@@ -390,13 +461,13 @@
     ];
     run.item.title =
       everyone.length > 40 ? `${everyone.slice(0, 40).join('\n')}\n…` : everyone.join('\n');
-    if (state.stuck) followBottom();
+    if (state.stuck && shown()) followBottom();
   }
 
   function dateSeparator(ts) {
     const key = dayKey(ts);
-    if (key === state.lastDay) return;
-    state.lastDay = key;
+    if (key === view.lastDay) return;
+    view.lastDay = key;
     const item = el('li', 'notice notice-date');
     const label = el('time', 'notice-text', dayLabel(ts));
     label.dateTime = new Date(ts).toISOString().slice(0, 10);
@@ -407,14 +478,15 @@
   // ---- user list ----
 
   function renderUsers() {
+    const view = currentView();
     const list = document.createDocumentFragment();
-    const sorted = state.listed ? state.users.slice().sort((a, b) => a.localeCompare(b)) : [];
-    if (!state.listed) {
+    const sorted = view.listed ? view.users.slice().sort((a, b) => a.localeCompare(b)) : [];
+    if (!view.listed) {
       list.appendChild(
         el(
           'li',
           'users-counted',
-          `${state.count} people are here: too many to list. Type /users to name them.`,
+          `${view.count} people are here: too many to list. Type /users to name them.`,
         ),
       );
     }
@@ -437,23 +509,99 @@
     }
     // One mutation for the whole list.
     els.users.replaceChildren(list);
-    els.userCount.textContent = String(state.count);
-    els.usersToggleCount.textContent = String(state.count);
+    els.userCount.textContent = String(view.count);
+    els.usersToggleCount.textContent = String(view.count);
   }
 
   function addUser(name) {
-    if (!state.listed) state.count++;
-    else if (!state.users.includes(name)) state.users.push(name);
-    if (state.listed) state.count = state.users.length;
-    usersChanged();
+    if (!view.listed) view.count++;
+    else if (!view.users.includes(name)) view.users.push(name);
+    if (view.listed) view.count = view.users.length;
+    if (shown()) usersChanged();
+    roomsChanged();
   }
 
   function removeUser(name) {
-    if (!state.listed) state.count = Math.max(0, state.count - 1);
-    state.users = state.users.filter((n) => n !== name);
-    if (state.listed) state.count = state.users.length;
-    if (state.target === name) setTarget(null);
+    if (!view.listed) view.count = Math.max(0, view.count - 1);
+    view.users = view.users.filter((n) => n !== name);
+    if (view.listed) view.count = view.users.length;
+    // Private messages go through the default room: a leave elsewhere keeps the target.
+    if (state.target === name && view === mainView) setTarget(null);
+    if (shown()) usersChanged();
+    roomsChanged();
+  }
+
+  // ---- rooms ----
+
+  function roomsChanged() {
+    state.roomsDirty = true;
+    schedule();
+  }
+
+  /** The room list: every room joined, the current one marked, unread counts as badges. */
+  function renderRooms() {
+    const list = document.createDocumentFragment();
+    const current = currentView();
+    for (const v of [mainView, ...state.rooms.values()]) {
+      const item = el('li', 'room');
+      const button = el('button', 'room-button');
+      button.type = 'button';
+      button.dataset.room = v === mainView ? '' : v.name;
+      button.appendChild(el('span', 'room-label', roomLabel(v)));
+      if (v === current) {
+        button.setAttribute('aria-current', 'true');
+        item.classList.add('selected');
+      }
+      if (v.unread > 0) {
+        const badge = el('span', 'badge', v.unread > 99 ? '99+' : String(v.unread));
+        badge.setAttribute('aria-label', `${v.unread} unread`);
+        button.appendChild(badge);
+      }
+      item.appendChild(button);
+      if (v !== mainView) {
+        const leave = el('button', 'room-leave', '×');
+        leave.type = 'button';
+        leave.dataset.leave = v.name;
+        leave.setAttribute('aria-label', `Leave ${roomLabel(v)}`);
+        leave.title = `Leave ${roomLabel(v)}`;
+        item.appendChild(leave);
+      }
+      list.appendChild(item);
+    }
+    els.rooms.replaceChildren(list);
+  }
+
+  /** Shows `next` (a view): its list, its people, its name; its unread count is cleared. */
+  function showRoom(next) {
+    const previous = currentView();
+    state.current = next === mainView ? null : next.name;
+    if (previous !== next) {
+      previous.list.hidden = true;
+      previous.list.removeAttribute('id');
+      next.list.hidden = false;
+      next.list.id = 'messages';
+      els.messages = next.list;
+    }
+    next.unread = 0;
+    els.roomName.textContent = roomLabel(next);
+    if (!state.target) els.input.placeholder = placeholder();
     usersChanged();
+    roomsChanged();
+    stick();
+  }
+
+  function placeholder() {
+    return `Message ${roomLabel(currentView())} — type /help for commands`;
+  }
+
+  /** Drops a room the member left: its view and its list. */
+  function dropRoom(name) {
+    const gone = state.rooms.get(name);
+    if (!gone) return;
+    if (currentView() === gone) showRoom(mainView);
+    gone.list.remove();
+    state.rooms.delete(name);
+    roomsChanged();
   }
 
   function setTarget(name) {
@@ -465,7 +613,7 @@
     } else {
       els.target.hidden = true;
       els.targetName.textContent = '';
-      els.input.placeholder = 'Message everyone — type /help for commands';
+      els.input.placeholder = placeholder();
     }
     usersChanged();
     els.input.focus();
@@ -567,7 +715,7 @@
     const ts = typeof msg.ts === 'number' ? msg.ts : Date.now();
     const forMe = !mine && (isPrivate || mentions(content, state.name));
     dateSeparator(ts);
-    const prev = state.last;
+    const prev = view.last;
     const grouped =
       prev !== null &&
       prev.sender === sender &&
@@ -615,17 +763,23 @@
     item.appendChild(body);
 
     // The user's own message brings the view back to the bottom.
-    if (mine && !fromHistory) {
+    if (mine && !fromHistory && shown()) {
       state.stuck = true;
       state.pinned = true;
     }
     append(item, true);
-    state.last = { sender, to: msg.to, agent: Boolean(msg.agent), history: fromHistory, ts };
+    view.last = { sender, to: msg.to, agent: Boolean(msg.agent), history: fromHistory, ts };
     if (fromHistory || mine) return;
-    announce(`${sender}${isPrivate ? ' (private)' : ''}: ${content}`);
-    if (!state.stuck) {
-      state.below++;
-      showBelow();
+    if (!shown()) {
+      // Another room: counted on its entry in the room list, not read out one by one.
+      view.unread++;
+      roomsChanged();
+    } else {
+      announce(`${sender}${isPrivate ? ' (private)' : ''}: ${content}`);
+      if (!state.stuck) {
+        state.below++;
+        showBelow();
+      }
     }
     if (!attentive()) {
       state.unread++;
@@ -683,14 +837,36 @@
     state.cooldownTimer = setInterval(tick, 250);
   }
 
+  /** Frames that happened in a room: `room` names it (absent: the default room). */
+  const ROOM_EVENTS = new Set([
+    'chat_message',
+    'join',
+    'leave',
+    'rename',
+    'presence',
+    'room_joined',
+  ]);
+
   function handle(msg) {
-    if (typeof msg.seq === 'number' && msg.seq > state.lastSeq) state.lastSeq = msg.seq;
+    // Resume follows the default room's order only.
+    if (msg.room === undefined && typeof msg.seq === 'number' && msg.seq > state.lastSeq) {
+      state.lastSeq = msg.seq;
+    }
+    view = ROOM_EVENTS.has(msg.type) ? viewOf(msg.room) : currentView();
+    try {
+      handleIn(msg);
+    } finally {
+      view = currentView();
+    }
+  }
+
+  function handleIn(msg) {
     switch (msg.type) {
       case 'connect_response':
         if (msg.success) {
           state.connected = true;
           state.attempts = 0;
-          state.historyShown = false;
+          view.historyShown = false;
           setStatus('online', 'Connected');
           showChat();
         } else {
@@ -703,6 +879,18 @@
       case 'welcome': {
         const again = state.joinedOnce;
         state.joinedOnce = true;
+        view = mainView;
+        if (typeof msg.room === 'string') state.defaultRoom = msg.room;
+        els.roomName.textContent = roomLabel(currentView());
+        if (!state.target) els.input.placeholder = placeholder();
+        roomsChanged();
+        // A new connection is in the default room only: join the others again.
+        if (again) {
+          for (const name of state.rooms.keys()) {
+            state.rejoining.add(name);
+            state.ws?.send(JSON.stringify({ type: 'join_room', room: name }));
+          }
+        }
         state.name = String(msg.name);
         rememberName(state.name);
         if (typeof msg.resume_token === 'string' && typeof msg.epoch === 'string') {
@@ -711,18 +899,19 @@
           state.resume = { token: msg.resume_token, epoch: msg.epoch };
         }
         els.myName.textContent = state.name;
-        state.listed = Array.isArray(msg.users);
-        state.users = state.listed ? msg.users.map(String) : [];
-        state.count = state.listed ? state.users.length : Number(msg.count) || 0;
-        if (state.listed && state.target && !state.users.includes(state.target)) setTarget(null);
+        view.listed = Array.isArray(msg.users);
+        view.users = view.listed ? msg.users.map(String) : [];
+        view.count = view.listed ? view.users.length : Number(msg.count) || 0;
+        if (view.listed && state.target && !view.users.includes(state.target)) setTarget(null);
         usersChanged();
+        roomsChanged();
         notice(again ? `Reconnected as ${state.name}` : `You joined as ${state.name}`, 'self');
         return;
       }
       case 'chat_message':
         if (!fresh(msg)) return;
-        if (msg.history && !state.historyShown) {
-          state.historyShown = true;
+        if (msg.history && !view.historyShown) {
+          view.historyShown = true;
           notice('Earlier messages', 'divider');
         }
         renderMessage(msg, msg.history === true);
@@ -743,10 +932,11 @@
       case 'presence': {
         // A large room: counts instead of names, one frame per flush.
         if (!fresh(msg)) return;
-        state.listed = false;
-        state.users = [];
-        state.count = Number(msg.count) || 0;
-        usersChanged();
+        view.listed = false;
+        view.users = [];
+        view.count = Number(msg.count) || 0;
+        if (shown()) usersChanged();
+        roomsChanged();
         presence((run) => {
           run.joinedUnnamed += Number(msg.joined) || 0;
           run.leftUnnamed += Number(msg.left) || 0;
@@ -757,17 +947,48 @@
         if (!fresh(msg)) return;
         const from = String(msg.from);
         const to = String(msg.to);
-        state.users = state.users.map((n) => (n === from ? to : n));
+        view.users = view.users.map((n) => (n === from ? to : n));
         if (from === state.name) {
           state.name = to;
           rememberName(to);
           els.myName.textContent = to;
         }
         if (state.target === from) state.target = to;
-        usersChanged();
+        if (shown()) usersChanged();
         presence((run) => run.renamed.push([from, to]));
         return;
       }
+      case 'room_joined': {
+        // Its history came just before; now who is there, and it becomes the room on screen.
+        view.listed = Array.isArray(msg.users);
+        view.users = view.listed ? msg.users.map(String) : [];
+        view.count = view.listed ? view.users.length : Number(msg.count) || 0;
+        // Joined again after a reconnect: stay where the user is; else the room is shown.
+        if (state.rejoining.delete(view.name)) {
+          if (shown()) usersChanged();
+        } else {
+          notice(`You joined ${roomLabel(view)}`, 'self');
+          showRoom(view);
+        }
+        roomsChanged();
+        return;
+      }
+      case 'room_switched':
+        showRoom(viewOf(msg.room));
+        return;
+      case 'room_parted':
+        dropRoom(String(msg.room));
+        if (typeof msg.current === 'string') showRoom(viewOf(msg.current));
+        return;
+      case 'rooms':
+        notice(
+          `Rooms: ${(msg.rooms || []).map((r) => `#${r.name} (${r.size})`).join(', ')}`,
+          'info',
+        );
+        return;
+      case 'who':
+        notice(`In #${msg.room}: ${(msg.users || []).join(', ')}`, 'info');
+        return;
       case 'users':
         notice(`In the room: ${(msg.users || []).join(', ')}`, 'info');
         return;
@@ -830,12 +1051,13 @@
    */
   function fresh(msg) {
     if (typeof msg.seq !== 'number') return true;
+    // Keyed in the room's own view: each room has its own seq.
     const key = `${msg.seq}:${msg.ts}`;
-    if (state.seen.has(key)) return false;
-    state.seen.add(key);
-    if (state.seen.size > 4 * MAX_MESSAGES) {
-      const oldest = state.seen.values().next().value;
-      state.seen.delete(oldest);
+    if (view.seen.has(key)) return false;
+    view.seen.add(key);
+    if (view.seen.size > 4 * MAX_MESSAGES) {
+      const oldest = view.seen.values().next().value;
+      view.seen.delete(oldest);
     }
     return true;
   }
@@ -1008,16 +1230,12 @@
     state.wanted = true;
     state.joinedOnce = false;
     state.attempts = 0;
-    state.users = [];
-    state.listed = true;
-    state.count = 0;
-    state.seen.clear();
+    for (const name of [...state.rooms.keys()]) dropRoom(name);
+    showRoom(mainView);
+    Object.assign(mainView, newView(null, mainView.list));
+    view = mainView;
     state.target = null;
-    state.messageCount = 0;
-    state.noticeCount = 0;
-    state.run = null;
-    state.last = null;
-    state.lastDay = '';
+    state.rejoining.clear();
     state.resume = null;
     state.lastSeq = 0;
     els.messages.replaceChildren();
@@ -1049,6 +1267,8 @@
       const message = { type: 'chat_message', content, ref };
       // Commands (`/users`, `@bob hi`) stay commands while a private target is selected.
       if (state.target && !/^\s*[/@]/.test(content)) message.to = state.target;
+      // Said in the room on screen (a private message belongs to no room).
+      else message.room = currentView() === mainView ? state.defaultRoom : state.current;
       ws.send(JSON.stringify(message));
       state.refs.set(ref, content);
       // Only the latest answers can still be refused; older ones were answered or lost.
@@ -1075,7 +1295,8 @@
     setDrawer(false);
   }
   els.users.addEventListener('click', pickName);
-  els.messages.addEventListener('click', (event) => {
+  // On the pane: every room's list is in it.
+  els.pane.addEventListener('click', (event) => {
     const more = event.target.closest('.msg-more');
     if (more) {
       const text = more.previousElementSibling;
@@ -1087,6 +1308,37 @@
     pickName(event);
   });
   els.targetClear.addEventListener('click', () => setTarget(null));
+
+  els.rooms.addEventListener('click', (event) => {
+    const leave = event.target.closest('[data-leave]');
+    if (leave) {
+      sendFrame({ type: 'part_room', room: leave.dataset.leave });
+      return;
+    }
+    const picked = event.target.closest('[data-room]');
+    if (!picked) return;
+    showRoom(picked.dataset.room ? viewOf(picked.dataset.room) : mainView);
+    setDrawer(false);
+    els.input.focus();
+  });
+
+  els.roomForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const room = els.roomInput.value.trim();
+    if (!room) return;
+    if (sendFrame({ type: 'join_room', room })) els.roomInput.value = '';
+  });
+
+  /** Sends a request frame; false (and says so) when not connected. */
+  function sendFrame(frame) {
+    const ws = state.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || !state.connected) {
+      errorNotice('Not connected — try again in a moment.');
+      return false;
+    }
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
 
   els.pane.addEventListener('scroll', () => {
     const pane = els.pane;

@@ -413,13 +413,74 @@ describe.skipIf(!runBrowser)(
       expect(await page.getByLabel('Message', { exact: true }).getAttribute('id')).toBe(
         'message-input',
       );
-      // From Leave, one Tab reaches the online list, past every message.
+      // From Leave, one Tab reaches the room list, past every message; then the room field,
+      // its button, and the online list.
       await page.focus('#leave-button');
       await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.className')).toBe('room-button');
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
       expect(await page.evaluate('document.activeElement.dataset.name')).toBe('bob');
       // A click on a name in the conversation still addresses that person.
       await page.locator('#messages .msg-sender', { hasText: 'bob' }).first().click();
       await page.locator('#target-name', { hasText: 'bob' }).waitFor();
+    });
+
+    it("rooms: a room list with unread counts, join and leave, and the current room's history", async () => {
+      const gw = await startGateway();
+      const bob = await joinAs(gw, 'bob');
+      bob.send({ type: 'join_room', room: 'dev' });
+      await bob.next('room_joined');
+      bob.send({ type: 'chat_message', content: 'dev before', room: 'dev' });
+      await bob.next((m) => m.type === 'chat_message' && m.content === 'dev before');
+      const page = await openPage(browser(), gw, { viewport: WIDE });
+      await join(page, 'alice');
+      const room = (name: string) => page.locator(`#rooms .room-button[data-room="${name}"]`);
+      await room('').waitFor();
+      expect(await page.locator('#rooms .room').count()).toBe(1);
+      expect(await page.textContent('#room-name')).toBe('#main');
+
+      // Join #dev from the room field: it becomes the room on screen, with its history.
+      await page.fill('#room-input', '#dev');
+      await page.press('#room-input', 'Enter');
+      await room('dev').and(page.locator('[aria-current="true"]')).waitFor();
+      await page.locator('#room-name', { hasText: '#dev' }).waitFor();
+      await messageText(page, 'dev before').waitFor();
+      await userEntry(page, 'bob').waitFor();
+      expect(await page.getAttribute('#message-input', 'placeholder')).toContain('#dev');
+
+      // The default room talks meanwhile: counted on its entry, not shown here.
+      bob.send({ type: 'chat_message', content: 'main while away', room: 'main' });
+      await room('').locator('.badge', { hasText: '1' }).waitFor();
+      expect(await messageText(page, 'main while away').count()).toBe(0);
+      bob.send({ type: 'chat_message', content: 'dev live', room: 'dev' });
+      await messageText(page, 'dev live').waitFor();
+
+      // What alice types goes to #dev.
+      await say(page, 'hello dev');
+      expect(
+        await bob.next((m) => m.type === 'chat_message' && m.content === 'hello dev'),
+      ).toMatchObject({ room: 'dev', sender: 'alice' });
+
+      // Back to #main: its message is there, the badge is gone, #dev keeps its list.
+      await room('').click();
+      await messageText(page, 'main while away').waitFor();
+      expect(await room('').locator('.badge').count()).toBe(0);
+      expect(await messageText(page, 'dev live').count()).toBe(0);
+      await say(page, 'hello main');
+      const inMain = await bob.next((m) => m.type === 'chat_message' && m.content === 'hello main');
+      expect(inMain).not.toHaveProperty('room');
+
+      // Leave #dev from its entry.
+      await page.click('#rooms .room-leave[data-leave="dev"]');
+      expect(
+        await bob.next((m) => m.type === 'leave' && m.name === 'alice' && m.room === 'dev'),
+      ).toMatchObject({ reason: 'part' });
+      await room('dev').waitFor({ state: 'detached' });
+      expect(await page.locator('#rooms .room').count()).toBe(1);
+      // A bad room name is refused with the server's words.
+      await page.fill('#room-input', 'no way');
+      await page.press('#room-input', 'Enter');
+      await page.locator('#messages .notice-error', { hasText: 'Room names' }).waitFor();
     });
 
     it('after a network blip takes its name back at once and shows what it missed once', async () => {
@@ -446,6 +507,44 @@ describe.skipIf(!runBrowser)(
       expect(gw.room.users()).toEqual(['alice']);
       await say(page, 'back again');
       await page.locator('#messages .msg-text', { hasText: 'back again' }).waitFor();
+    });
+
+    it('after a network blip rejoins its rooms, stays in the one on screen, and shows nothing twice', async () => {
+      const gw = await startGateway({ plugin: { heartbeatMs: 0 } });
+      const proxy = await blipProxy(gw.port);
+      const bob = await joinAs(gw, 'bob');
+      bob.send({ type: 'join_room', room: 'dev' });
+      await bob.next('room_joined');
+      const page = await openPage(
+        browser(),
+        { ...gw, http: `http://127.0.0.1:${proxy.port}` },
+        {
+          viewport: WIDE,
+        },
+      );
+      await join(page, 'alice');
+      await page.fill('#room-input', 'dev');
+      await page.press('#room-input', 'Enter');
+      await page.locator('#room-name', { hasText: '#dev' }).waitFor();
+      const aliceJoinsDev = (m: { type: unknown; name?: unknown; room?: unknown }) =>
+        m.type === 'join' && m.name === 'alice' && m.room === 'dev';
+      await bob.next(aliceJoinsDev);
+      bob.send({ type: 'chat_message', content: 'dev before', room: 'dev' });
+      await messageText(page, 'dev before').waitFor();
+
+      proxy.cut();
+      // The resume ends the old connection (it leaves #dev); the page joins #dev again itself.
+      await bob.next((m) => m.type === 'leave' && m.name === 'alice' && m.room === 'dev');
+      await bob.next(aliceJoinsDev);
+      bob.send({ type: 'chat_message', content: 'dev after', room: 'dev' });
+      await messageText(page, 'dev after').waitFor();
+      expect(await page.textContent('#room-name')).toBe('#dev');
+      expect(await messageText(page, 'dev before').count()).toBe(1);
+      expect(gw.room.users()).toEqual(['bob', 'alice']);
+      await say(page, 'still in dev');
+      expect(
+        await bob.next((m) => m.type === 'chat_message' && m.content === 'still in dev'),
+      ).toMatchObject({ room: 'dev' });
     });
 
     it('remembers the name across reloads and focuses the name field', async () => {
