@@ -1,6 +1,13 @@
 import { groupRuns, median, type RunGroup } from './run-groups.js';
 import type { RunResult } from './run-result.js';
-import { RAW_FOR, type ScenarioId, type Transport } from './scenarios.js';
+import {
+  IRC_PEERS,
+  IRC_SCENARIOS,
+  type IrcPeer,
+  RAW_FOR,
+  type ScenarioId,
+  type Transport,
+} from './scenarios.js';
 
 /** One performance target (docs/architecture.md), judged from chatgate's runs and its raw ceiling's runs. */
 export interface Check {
@@ -163,8 +170,43 @@ export function buildChecks(results: ReadonlyArray<RunResult>): Check[] {
       const raw = groups.find(
         (g) => g.scenario === cg.scenario && g.transport === cg.transport && g.target === rawTarget,
       );
-      return RULES[cg.scenario].map((rule) => judge(rule, cg, raw));
+      const checks = RULES[cg.scenario].map((rule) => judge(rule, cg, raw));
+      return [...checks, ...ircComparisons(cg, groups)];
     });
+}
+
+const IRC_LABEL: Record<IrcPeer, string> = { ngircd: 'ngIRCd', inspircd: 'InspIRCd' };
+
+/**
+ * chatgate's line transport beside each C IRC server that ran (bench README, "IRC peers"):
+ * the scenario's figures with the peer in the `raw` column, for information; `n/a` with the
+ * reason when the peer was skipped or failed.
+ */
+function ircComparisons(cg: RunGroup, groups: ReadonlyArray<RunGroup>): Check[] {
+  if (cg.transport !== 'line' || !IRC_SCENARIOS.includes(cg.scenario)) return [];
+  const out: Check[] = [];
+  for (const peer of IRC_PEERS) {
+    const group = groups.find(
+      (g) => g.scenario === cg.scenario && g.transport === 'line' && g.target === peer,
+    );
+    if (group === undefined) continue;
+    for (const rule of RULES[cg.scenario]) {
+      const base = judge({ ...rule, ratioOk: undefined, medianOk: undefined }, cg, group);
+      const check: Check = { ...base, metric: `${rule.metric} vs ${IRC_LABEL[peer]}` };
+      const failed = group.runs.find((r) => r.status !== 'ok');
+      if (failed !== undefined) {
+        out.push({ ...check, verdict: 'n/a', reason: failed.error ?? failed.status });
+      } else {
+        out.push({
+          ...check,
+          target: `shown beside ${IRC_LABEL[peer]}`,
+          verdict: 'info',
+          reason: null,
+        });
+      }
+    }
+  }
+  return out;
 }
 
 function values(rule: Rule, group: RunGroup | undefined): number[] {

@@ -9,6 +9,8 @@ export interface GeneratorSetup {
   transport: Transport;
   /** chatgate speaks its handshake (ws connect, line greeting); raw servers do not. */
   chatgate: boolean;
+  /** The line target is an IRC server: register, join the bench channel, PRIVMSG. */
+  irc: boolean;
   host: string;
   ports: { http?: number; line?: number };
 }

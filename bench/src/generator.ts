@@ -4,6 +4,7 @@
  * samples server CPU around them) and reports summaries over IPC.
  */
 import type { ClientConn, ClientEvents } from './clients/client-conn.js';
+import { openIrcClient } from './clients/irc-client.js';
 import { openLineClient } from './clients/line-client.js';
 import { openRpcClient } from './clients/rpc-client.js';
 import { openWsClient } from './clients/ws-client.js';
@@ -96,8 +97,12 @@ function planConnections(s: GeneratorSetup): { receivers: Opener[]; senders: Ope
         events,
       });
   };
-  const line = (receiver: number | null): Opener => {
+  const line = (name: string, receiver: number | null): Opener => {
     const onChunk = receiver === null ? null : lineReceiver(receiver);
+    if (s.irc) {
+      return () =>
+        openIrcClient({ host: s.host, port: s.ports.line!, nick: name, onChunk, events });
+    }
     return () =>
       openLineClient({
         host: s.host,
@@ -113,7 +118,7 @@ function planConnections(s: GeneratorSetup): { receivers: Opener[]; senders: Ope
     return () => openRpcClient({ url: wsUrl(s, '/rpc/ws'), username: name, onText, events });
   };
   const byTransport = (name: string, receiver: number | null): Opener =>
-    s.transport === 'line' ? line(receiver) : ws(name, receiver);
+    s.transport === 'line' ? line(name, receiver) : ws(name, receiver);
 
   if (sc.load === 'idle' || sc.load === 'storm') {
     return {
@@ -124,14 +129,14 @@ function planConnections(s: GeneratorSetup): { receivers: Opener[]; senders: Ope
   if (sc.mixed !== null) {
     const receivers: Opener[] = [];
     for (let i = 0; i < sc.mixed.ws; i++) receivers.push(ws(`rws${i}`, receivers.length));
-    for (let i = 0; i < sc.mixed.line; i++) receivers.push(line(receivers.length));
+    for (let i = 0; i < sc.mixed.line; i++) receivers.push(line(`rl${i}`, receivers.length));
     for (let i = 0; i < sc.mixed.rpc; i++) receivers.push(rpc(`rrpc${i}`, receivers.length));
     receiverTransports = [
       ...Array<string>(sc.mixed.ws).fill('ws'),
       ...Array<string>(sc.mixed.line).fill('line'),
       ...Array<string>(sc.mixed.rpc).fill('rpc'),
     ];
-    return { receivers, senders: [ws('sws', null), line(null), rpc('srpc', null)] };
+    return { receivers, senders: [ws('sws', null), line('sl', null), rpc('srpc', null)] };
   }
   return {
     receivers: Array.from({ length: sc.receivers }, (_, i) => byTransport(`r${i}`, i)),

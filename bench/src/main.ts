@@ -1,6 +1,7 @@
 /** `npm run bench`: chatgate against the raw Node ceilings, side by side. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { IRC_BINARIES, ircInstalled } from './baselines/irc-server.js';
 import { buildChecks } from './checks.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { parseOptions, USAGE } from './options.js';
@@ -9,8 +10,10 @@ import * as progress from './progress.js';
 import { renderChecks, renderNotes, renderResults } from './report-table.js';
 import { METHOD, writeReport } from './results-file.js';
 import type { RunResult } from './run-result.js';
+import { emptyResult } from './run-result.js';
 import { runScenario } from './run-scenario.js';
 import {
+  isIrcPeer,
   type Scenario,
   scenarios,
   type TargetId,
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
     for (const transport of scenario.transports) {
       if (options.transports.length > 0 && !options.transports.includes(transport)) continue;
       for (let repetition = 1; repetition <= scenario.repeats; repetition++) {
-        for (const target of targetsFor(transport)) {
+        for (const target of targetsFor(transport, scenario.id)) {
           plan.push({ scenario, transport, target, repetition });
         }
       }
@@ -56,6 +59,13 @@ async function main(): Promise<void> {
     progress.log(
       `[${i + 1}/${plan.length}] ${run.scenario.id} · ${run.transport} · ${launch.label}${rep}`,
     );
+    if (isIrcPeer(run.target) && !ircInstalled(run.target)) {
+      results.push(
+        skippedResult(run, launch.label, `${IRC_BINARIES[run.target]} is not installed`),
+      );
+      progress.log('  → skipped: not installed');
+      continue;
+    }
     const result = await runScenario({
       ...run,
       launch,
@@ -121,6 +131,18 @@ async function main(): Promise<void> {
 function serverProfileTop(file: string): RunResult['profileTop'] {
   if (!existsSync(file)) return null;
   return topSelfTime(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 10, true);
+}
+
+/** An optional peer not run here: recorded, so the tables say why it is missing. */
+function skippedResult(
+  run: { scenario: Scenario; transport: Transport; target: TargetId; repetition: number },
+  label: string,
+  why: string,
+): RunResult {
+  const result = emptyResult(run.scenario.id, run.transport, run.target, label, run.repetition);
+  result.status = 'skipped';
+  result.error = why;
+  return result;
 }
 
 function summarize(r: RunResult): string {

@@ -92,6 +92,7 @@ export function renderResults(results: ReadonlyArray<RunResult>): string {
     const ok = group.runs.filter((run) => run.status === 'ok').length;
     const runs = ok === group.runs.length ? String(ok) : `${ok}/${group.runs.length}`;
     const head = [r.scenario, r.transport, r.targetLabel, runs, formatNumber(r.connections)];
+    if (r.status === 'skipped') return [...head, 'skipped'];
     if (r.status !== 'ok') return [...head, 'FAILED'];
     const loaded = r.latency !== null;
     return [
@@ -141,7 +142,8 @@ export function renderNotes(results: ReadonlyArray<RunResult>): string[] {
   for (const r of results) {
     const run = r.repetition > 1 ? ` (run ${r.repetition})` : '';
     const name = `${r.scenario} ${r.transport} ${r.targetLabel}${run}`;
-    if (r.error !== null) lines.push(`${name}: FAILED: ${r.error}`);
+    if (r.status === 'skipped') lines.push(`${name}: skipped: ${r.error}`);
+    else if (r.error !== null) lines.push(`${name}: FAILED: ${r.error}`);
     if (r.latencyByTransport !== null) {
       const parts = Object.entries(r.latencyByTransport)
         .filter(([, l]) => l.count > 0)

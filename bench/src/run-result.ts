@@ -12,7 +12,8 @@ export interface RunResult {
   targetLabel: string;
   /** 1-based; a scenario may run several times, interleaved with its ceiling. */
   repetition: number;
-  status: 'ok' | 'failed';
+  /** `skipped`: an optional peer that is not installed here (its daemon is absent). */
+  status: 'ok' | 'failed' | 'skipped';
   error: string | null;
   /** Client connections the scenario asked for, and those the generator held. */
   wanted: number;

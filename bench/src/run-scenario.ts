@@ -12,7 +12,7 @@ import {
 } from './proc-stats.js';
 import * as progress from './progress.js';
 import { emptyResult, type RunResult } from './run-result.js';
-import type { Scenario, TargetId, Transport } from './scenarios.js';
+import { isIrcPeer, type Scenario, type TargetId, type Transport } from './scenarios.js';
 import { type ServerProcess, startServer, type TargetLaunch } from './server-process.js';
 import { LOOPBACK } from './targets.js';
 
@@ -73,6 +73,7 @@ export async function runScenario(ctx: RunContext): Promise<RunResult> {
       scenario,
       transport,
       chatgate: target === 'chatgate',
+      irc: isIrcPeer(target),
       host: LOOPBACK,
       ports: { http: server.ports.http, line: server.ports.line },
     };

@@ -8,7 +8,16 @@ export type ScenarioId =
   | 'idle-memory'
   | 'mixed-room';
 export type Transport = 'ws' | 'line' | 'mixed';
-export type TargetId = 'chatgate' | 'raw-ws' | 'raw-net';
+export type TargetId = 'chatgate' | 'raw-ws' | 'raw-net' | IrcPeer;
+/** The C IRC servers, optional peers beside the line transport (bench README, "IRC peers"). */
+export type IrcPeer = 'ngircd' | 'inspircd';
+export const IRC_PEERS: ReadonlyArray<IrcPeer> = ['ngircd', 'inspircd'];
+/** Where the IRC peers run: the per-delivery scenarios the issue compares them in. */
+export const IRC_SCENARIOS: ReadonlyArray<ScenarioId> = ['closed-loop', 'light-load'];
+
+export function isIrcPeer(target: TargetId): target is IrcPeer {
+  return target === 'ngircd' || target === 'inspircd';
+}
 
 export interface Scenario {
   id: ScenarioId;
@@ -158,7 +167,15 @@ export function scenarios(mode: Mode, repeatOverride?: number): Scenario[] {
   ];
 }
 
-/** The targets a scenario runs against for one transport: chatgate and its raw ceiling. */
-export function targetsFor(transport: Transport): TargetId[] {
-  return transport === 'mixed' ? ['chatgate'] : ['chatgate', RAW_FOR[transport]];
+/**
+ * The targets a scenario runs against for one transport: chatgate and its raw ceiling, and
+ * for line in the IRC scenarios the C IRC servers too.
+ */
+export function targetsFor(transport: Transport, scenario?: ScenarioId): TargetId[] {
+  if (transport === 'mixed') return ['chatgate'];
+  const targets: TargetId[] = ['chatgate', RAW_FOR[transport]];
+  if (transport === 'line' && scenario !== undefined && IRC_SCENARIOS.includes(scenario)) {
+    targets.push(...IRC_PEERS);
+  }
+  return targets;
 }

@@ -12,6 +12,7 @@ export interface TargetLaunch {
 }
 
 export interface ServerProcess {
+  /** The process measured: the target's, or the daemon a launcher named (`"pid"`). */
   readonly pid: number;
   readonly ports: Record<string, number>;
   /** Soft open-file limit in force for the server. */
@@ -86,8 +87,10 @@ export function startServer(
       }
       listening = true;
       clearTimeout(timer);
+      const daemon = listeningPid(line);
+      if (daemon !== null) ensureOpenFiles(daemon, openFilesNeeded);
       resolve({
-        pid,
+        pid: daemon ?? pid,
         ports,
         openFiles,
         get exited() {
@@ -113,6 +116,16 @@ export function parseListening(line: string): Record<string, number> | null {
       if (typeof port === 'number' && port > 0) ports[name] = port;
     }
     return ports;
+  } catch {
+    return null;
+  }
+}
+
+/** The `"pid"` of a listening line: a launcher's daemon, the process to measure. */
+export function listeningPid(line: string): number | null {
+  try {
+    const pid = (JSON.parse(line) as { pid?: unknown }).pid;
+    return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
   }

@@ -44,7 +44,7 @@ export const CHATGATE_FLAGS = [
 ];
 
 /**
- * The three targets. `serverMain` runs another chatgate build (another worktree, a branch
+ * The targets (the IRC peers run only where their daemon is installed: `ircInstalled`). `serverMain` runs another chatgate build (another worktree, a branch
  * under test) instead of this repository's apps/server/dist/main.js.
  */
 export function resolveTargets(serverMain: string | null = null): Record<TargetId, TargetLaunch> {
@@ -74,6 +74,18 @@ export function resolveTargets(serverMain: string | null = null): Record<TargetI
       label: 'raw net',
       script: here('./baselines/raw-net-server.js'),
       args: ['--host', LOOPBACK],
+    },
+    ngircd: {
+      id: 'ngircd',
+      label: 'ngIRCd',
+      script: here('./baselines/irc-server.js'),
+      args: ['--kind', 'ngircd', '--host', LOOPBACK],
+    },
+    inspircd: {
+      id: 'inspircd',
+      label: 'InspIRCd',
+      script: here('./baselines/irc-server.js'),
+      args: ['--kind', 'inspircd', '--host', LOOPBACK],
     },
   };
 }

@@ -1,6 +1,54 @@
 import { describe, expect, it } from 'vitest';
 import { buildChecks } from '../src/checks.js';
+import { targetsFor } from '../src/scenarios.js';
 import { idle, latency, noLoss, result, server, storm } from './helpers.js';
+
+describe('checks > the IRC peers', () => {
+  it('shows chatgate line beside each C IRC server that ran, and says why one is missing', () => {
+    const closed = (target: 'chatgate' | 'raw-net' | 'ngircd', perSec: number, us: number) =>
+      result('closed-loop', 'line', target, {
+        deliveries: 1000,
+        deliveriesPerSec: perSec,
+        server: server(us),
+      });
+    const skipped = result('closed-loop', 'line', 'inspircd', {
+      status: 'skipped',
+      error: '/usr/sbin/inspircd is not installed',
+    });
+    const checks = buildChecks([
+      closed('chatgate', 400_000, 2),
+      closed('raw-net', 120_000, 6),
+      closed('ngircd', 200_000, 1.6),
+      skipped,
+    ]);
+    expect(checks.map((c) => [c.metric, c.raw, c.ratio, c.verdict, c.reason])).toEqual([
+      ['deliveries/s', 120_000, 400_000 / 120_000, 'pass', null],
+      ['server CPU µs/delivery', 6, 2 / 6, 'fail', '2.00 µs over 1.3 µs'],
+      ['deliveries/s vs ngIRCd', 200_000, 2, 'info', null],
+      ['server CPU µs/delivery vs ngIRCd', 1.6, 1.25, 'info', null],
+      ['deliveries/s vs InspIRCd', null, null, 'n/a', '/usr/sbin/inspircd is not installed'],
+      [
+        'server CPU µs/delivery vs InspIRCd',
+        null,
+        null,
+        'n/a',
+        '/usr/sbin/inspircd is not installed',
+      ],
+    ]);
+  });
+
+  it('runs the IRC peers only beside line, in the closed loop and at light load', () => {
+    expect(targetsFor('line', 'closed-loop')).toEqual([
+      'chatgate',
+      'raw-net',
+      'ngircd',
+      'inspircd',
+    ]);
+    expect(targetsFor('line', 'light-load')).toContain('ngircd');
+    expect(targetsFor('ws', 'closed-loop')).toEqual(['chatgate', 'raw-ws']);
+    expect(targetsFor('line', 'join-storm')).toEqual(['chatgate', 'raw-net']);
+  });
+});
 
 describe('checks > buildChecks', () => {
   it('passes efficiency at 1.2× the raw ceiling and fails it at 1.3×', () => {

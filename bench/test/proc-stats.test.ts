@@ -7,7 +7,7 @@ import {
   readMemory,
   readOpenFileLimit,
 } from '../src/proc-stats.js';
-import { parseListening } from '../src/server-process.js';
+import { listeningPid, parseListening } from '../src/server-process.js';
 
 describe('proc-stats > parseStatTicks', () => {
   it('reads utime and stime after a command name holding spaces and parentheses', () => {
@@ -64,5 +64,15 @@ describe('server-process > parseListening', () => {
     '{"msg":"listening","ports":null}',
   ])('ignores %j', (line) => {
     expect(parseListening(line)).toBeNull();
+  });
+});
+
+describe('server-process > listeningPid', () => {
+  it('names the daemon a launcher started, and nothing for other lines', () => {
+    expect(listeningPid('{"msg":"listening","ports":{"line":6667},"pid":4242}')).toBe(4242);
+    expect(listeningPid('{"msg":"listening","ports":{"line":6667}}')).toBeNull();
+    expect(listeningPid('{"msg":"listening","pid":"4242"}')).toBeNull();
+    expect(listeningPid('{"msg":"listening","pid":-1}')).toBeNull();
+    expect(listeningPid('not json')).toBeNull();
   });
 });
