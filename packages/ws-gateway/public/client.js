@@ -128,6 +128,7 @@
     roomForm: $('room-form'),
     roomInput: $('room-input'),
     roomName: $('room-name'),
+    roomsUnread: $('rooms-unread'),
   };
   const FAVICON = els.favicon.href;
 
@@ -569,6 +570,12 @@
       list.appendChild(item);
     }
     els.rooms.replaceChildren(list);
+    // On a phone the room list is in the drawer: its toggle says other rooms have news.
+    let unread = 0;
+    for (const v of [mainView, ...state.rooms.values()]) unread += v.unread;
+    els.roomsUnread.hidden = unread === 0;
+    els.roomsUnread.textContent = unread > 99 ? '99+' : String(unread);
+    els.roomsUnread.setAttribute('aria-label', `${unread} unread in other rooms`);
   }
 
   /** Shows `next` (a view): its list, its people, its name; its unread count is cleared. */
@@ -1326,7 +1333,10 @@
     event.preventDefault();
     const room = els.roomInput.value.trim();
     if (!room) return;
-    if (sendFrame({ type: 'join_room', room })) els.roomInput.value = '';
+    if (!sendFrame({ type: 'join_room', room })) return;
+    els.roomInput.value = '';
+    // On a phone the drawer closes: the joined room is shown behind it.
+    setDrawer(false);
   });
 
   /** Sends a request frame; false (and says so) when not connected. */

@@ -189,9 +189,9 @@ describe.skipIf(!runBrowser)(
 
     it('on a phone the online list is a drawer opened from the top bar, and fields use 16 px', async () => {
       const gw = await startGateway();
-      await joinAs(gw, 'bob');
+      const bob = await joinAs(gw, 'bob');
       const page = await openPage(browser(), gw, { viewport: PHONE });
-      await join(page, 'alice');
+      await join(page, 'alicewithalongname');
       const sidebar = page.locator('#sidebar');
       const toggle = page.locator('#users-toggle');
       expect(await sidebar.isVisible()).toBe(false);
@@ -219,6 +219,16 @@ describe.skipIf(!runBrowser)(
       expect(
         await page.evaluate("getComputedStyle(document.getElementById('message-input')).fontSize"),
       ).toBe('16px');
+      // Rooms are in the drawer too: joining one closes it and shows the room; news from
+      // another room shows on the toggle.
+      await toggle.click();
+      await sidebar.waitFor({ state: 'visible' });
+      await page.fill('#room-input', '#development');
+      await page.press('#room-input', 'Enter');
+      await sidebar.waitFor({ state: 'hidden' });
+      await page.locator('#room-name', { hasText: '#development' }).waitFor();
+      bob.say('meanwhile in main');
+      await page.locator('#rooms-unread', { hasText: '1' }).waitFor();
       // Nothing is wider than the phone.
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
         PHONE.width,
