@@ -21,5 +21,6 @@ export {
 export {
   createWebSocketErrorHandler,
   isClientProtocolError,
+  releaseUpgrade,
   type Terminable,
 } from './websocket-errors.js';

@@ -27,3 +27,29 @@ export function createWebSocketErrorHandler(log: Logger): (err: Error, socket: T
     socket.terminate();
   };
 }
+
+/** The parts of a `ws` WebSocket and its socket that `releaseUpgrade` touches. */
+interface UpgradedSocket extends Terminable {
+  removeAllListeners(event: 'error'): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** ws's socket (not public API, stable across ws 8). */
+  _socket?: { _httpMessage?: { detachSocket?(socket: unknown): void } | null } | null;
+}
+
+/**
+ * Lets go of the HTTP upgrade once a WebSocket is open. @fastify/websocket's 'error' listener
+ * closes over the upgrade's Fastify request and reply, and the socket keeps the HTTP response
+ * it was assigned (which keeps the request and its headers): about 3 KB per connection for as
+ * long as it is open (bench README, "Where an idle member's bytes go"). This puts `onError` in
+ * that listener's place (the same job, without them) and detaches the response.
+ */
+export function releaseUpgrade(ws: UpgradedSocket, onError: (err: Error) => void): void {
+  ws.removeAllListeners('error');
+  ws.on('error', onError);
+  const socket = ws._socket;
+  const response = socket?._httpMessage;
+  if (socket && response) {
+    response.detachSocket?.(socket);
+    socket._httpMessage = null;
+  }
+}

@@ -1,9 +1,11 @@
 import { type Logger, lazyChild, type Room, type TokenVerifier } from '@chatgate/core';
 import {
   type ConnectionGate,
+  createWebSocketErrorHandler,
   DEFAULT_CONNECTION_LIMITS,
   DeadlineQueue,
   Heartbeat,
+  releaseUpgrade,
 } from '@chatgate/core/transport';
 import { ensureGlobalWebSocket } from '@chatgate/rpc-client';
 // Type-only: brings @fastify/websocket's route augmentation ({ websocket: true }).
@@ -143,8 +145,16 @@ async function rpcGatewayPlugin(app: FastifyInstance, options: RpcGatewayOptions
   const heartbeatMs = options.heartbeatMs ?? RPC_DEFAULTS.heartbeatMs;
   const heartbeat = heartbeatMs > 0 ? new Heartbeat<RpcConnection>(heartbeatMs) : null;
 
+  const wsErrors = createWebSocketErrorHandler(log);
+  // Shared by every socket (`this` is the socket): what @fastify/websocket's listener did,
+  // without keeping the upgrade's request and reply alive (core's releaseUpgrade).
+  function onUpgradedSocketError(this: WebSocket, err: Error): void {
+    onSocketError.call(this, err);
+    wsErrors(err, this);
+  }
+
   app.get(options.path ?? RPC_DEFAULTS.path, { websocket: true }, (socket, request) => {
-    socket.on('error', onSocketError);
+    releaseUpgrade(socket, onUpgradedSocketError);
     const remote = request.ip;
     const admitted = gate?.admit(remote, 'rpc') ?? { ok: true as const, release: () => {} };
     if (!admitted.ok) {

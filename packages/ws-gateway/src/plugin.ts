@@ -1,5 +1,11 @@
 import { type Logger, lazyChild, type Room, type TokenVerifier } from '@chatgate/core';
-import { ConnectionGate, DeadlineQueue, Heartbeat } from '@chatgate/core/transport';
+import {
+  ConnectionGate,
+  createWebSocketErrorHandler,
+  DeadlineQueue,
+  Heartbeat,
+  releaseUpgrade,
+} from '@chatgate/core/transport';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -89,8 +95,15 @@ async function wsGatewayPlugin(fastify: FastifyInstance, options: WsGatewayOptio
     authRefused: options.onAuthRefused ?? (() => {}),
   };
 
+  const wsErrors = createWebSocketErrorHandler(log);
+  // Shared by every socket (`this` is the socket): a connection costs no closure here.
+  function onWsError(this: WebSocket, err: Error): void {
+    wsErrors(err, this);
+  }
+
   const accept = (ws: WebSocket, request: FastifyRequest, pathName: string | undefined) => {
     const remote = request.ip;
+    releaseUpgrade(ws, onWsError);
     const conn = `ws-${++connectionCounter}`;
     const connLog = lazyChild(log, { conn, transport: 'ws', dialect: 'json', remote });
     const admitted = gate.admit(remote, 'ws');

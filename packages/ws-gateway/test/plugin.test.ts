@@ -419,3 +419,20 @@ describe('registration', () => {
     expect(await client.nextFrame('connect_response')).toBe(CONNECTED);
   });
 });
+
+describe('an open WebSocket keeps nothing of its HTTP upgrade', () => {
+  it('drops the upgrade request and response once the socket is handed to the session', async () => {
+    const gw = await startGateway();
+    await joinAs(gw, 'alice');
+    const [server] = Array.from(gw.app.websocketServer.clients) as unknown as Array<{
+      listeners(event: string): unknown[];
+      _socket: { _httpMessage: unknown };
+    }>;
+    // @fastify/websocket's own listener closed over the request and reply; ours replaced it.
+    const listeners = server!.listeners('error').map(String);
+    expect(listeners.length).toBeGreaterThan(0);
+    for (const listener of listeners) expect(listener).not.toMatch(/errorHandler|request|reply/);
+    // The socket no longer points at the HTTP response (and through it, the request).
+    expect(server!._socket._httpMessage).toBeNull();
+  });
+});
