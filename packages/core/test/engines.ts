@@ -204,3 +204,12 @@ export async function inProcessCluster({
     },
   };
 }
+
+/** A small seeded generator (LCG), so a property's failing interleaving replays exactly. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+}

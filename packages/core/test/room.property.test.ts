@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Engine, InProcessEngine, Room, type RoomEvent } from '../src/index.js';
-import { RecordingEngine, ScrambledEngine, settle } from './engines.js';
+import { RecordingEngine, ScrambledEngine, seededRandom, settle } from './engines.js';
 import { RecordingSession } from './helpers.js';
 
 // Name variants that collide case-insensitively or by normalisation, to stress uniqueness.
@@ -148,11 +148,7 @@ describe('Room > properties', () => {
   it('concurrent interleavings on an async, reordering engine keep every invariant', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), fc.integer(), async (ops, seed) => {
-        let state = seed >>> 0 || 1;
-        const random = () => {
-          state = (state * 1103515245 + 12345) >>> 0;
-          return state / 2 ** 32;
-        };
+        const random = seededRandom(seed);
         const violations = await runScenario(ops, () => new ScrambledEngine(random), true);
         expect(violations).toEqual([]);
       }),

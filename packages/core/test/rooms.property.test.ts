@@ -9,7 +9,7 @@ import {
   type RoomEvent,
   type Session,
 } from '../src/index.js';
-import { RecordingEngine, ScrambledEngine, settle } from './engines.js';
+import { RecordingEngine, ScrambledEngine, seededRandom, settle } from './engines.js';
 import { sharedDialect } from './helpers.js';
 
 // Variants that collide case-insensitively, to stress server-wide uniqueness.
@@ -192,11 +192,7 @@ describe('Rooms > properties', () => {
   it('concurrent, on an async reordering engine: the same', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), fc.integer(), async (ops, seed) => {
-        let state = seed >>> 0 || 1;
-        const random = () => {
-          state = (state * 1103515245 + 12345) >>> 0;
-          return state / 2 ** 32;
-        };
+        const random = seededRandom(seed);
         expect(await runScenario(ops, () => new ScrambledEngine(random), true)).toEqual([]);
       }),
       { numRuns: 80 },

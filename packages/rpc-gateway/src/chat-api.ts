@@ -17,7 +17,8 @@ import { MemberApi } from './member-api.js';
 import { joinRoomAs, type RoomApi } from './room-api.js';
 import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';
-import { quote, RpcError, toRpcError } from './rpc-error.js';
+import { quote, RpcError } from './rpc-error.js';
+import { sendMessageAs } from './send-result.js';
 
 /** `getHistory()` returns this many public messages, as in the capnweb-python example. */
 export const HISTORY_REPLY_SIZE = 50;
@@ -109,15 +110,7 @@ export class ChatApi extends ChatReadTarget implements ChatGatewayApi {
   async sendMessage(username: string, text: string): Promise<SendResult> {
     this.calls.startCall();
     const member = this.#own(username, (name) => `User '${name}' not in chat room`);
-    if (typeof text !== 'string') throw new RpcError('bad_request', 'The text must be a string');
-    try {
-      const reply = await member.say(text);
-      return reply.kind === 'sent'
-        ? { status: 'sent', timestamp: reply.ts }
-        : { status: 'ignored', timestamp: Date.now() };
-    } catch (err) {
-      throw toRpcError(err, member.log);
-    }
+    return sendMessageAs(member, text);
   }
 
   async leave(username: string): Promise<GoodbyeResult> {

@@ -12,6 +12,7 @@ import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';
 import { RpcError, toRpcError } from './rpc-error.js';
 import type { RpcMemberSession } from './rpc-member-session.js';
+import { sendResult } from './send-result.js';
 
 /**
  * The capability `connect(name, callback)` returns: holding it is being that member, so no
@@ -141,12 +142,6 @@ export class MemberApi extends RpcTarget implements MemberApiShape {
 function requireString(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new RpcError('bad_request', `The ${what} must be a string`);
   return value;
-}
-
-function sendResult(reply: Reply): SendResult {
-  return reply.kind === 'sent'
-    ? { status: 'sent', timestamp: reply.ts }
-    : { status: 'ignored', timestamp: Date.now() };
 }
 
 function toInputResult(reply: Reply): InputResult {

@@ -10,6 +10,7 @@ import { HISTORY_REPLY_SIZE } from './chat-api.js';
 import type { RpcConnection } from './rpc-connection.js';
 import { toChatMessage } from './rpc-dialect.js';
 import { RpcError, toRpcError } from './rpc-error.js';
+import { sendMessageAs } from './send-result.js';
 
 /**
  * A room joined with `joinRoom` (docs/protocols.md, "Rooms"): the seed calls, acting in that
@@ -30,18 +31,9 @@ export class RoomApi extends RpcTarget implements RoomApiShape {
     return this.#membership.roomName;
   }
 
-  async sendMessage(text: string): Promise<SendResult> {
+  sendMessage(text: string): Promise<SendResult> {
     this.#connection.startCall();
-    const member = this.#member();
-    if (typeof text !== 'string') throw new RpcError('bad_request', 'The text must be a string');
-    try {
-      const reply = await member.say(text);
-      return reply.kind === 'sent'
-        ? { status: 'sent', timestamp: reply.ts }
-        : { status: 'ignored', timestamp: Date.now() };
-    } catch (err) {
-      throw toRpcError(err, member.log);
-    }
+    return sendMessageAs(this.#member(), text);
   }
 
   listUsers(): string[] {
