@@ -14,6 +14,8 @@ const METHODS = [
   'send',
   'rename',
   'input',
+  'joinRoom',
+  'defaultRoom',
   'constructor',
   '__proto__',
   'toString',

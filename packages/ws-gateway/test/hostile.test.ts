@@ -4,7 +4,18 @@ import { WebSocket } from 'ws';
 import { CanarySession } from '../../../test-support/canary-session.js';
 import { joinAs, nextEvent, startGateway, type TestClient } from './helpers.js';
 
-const TYPES = ['connect', 'chat_message', 'ping', 'history', 'users', 'login', '', 'x'];
+const TYPES = [
+  'connect',
+  'chat_message',
+  'join_room',
+  'part_room',
+  'ping',
+  'history',
+  'users',
+  'login',
+  '',
+  'x',
+];
 
 /** ws protocol-shaped JSON with arbitrary fields, plain garbage, and binary frames. */
 const frame = fc.oneof(
@@ -17,6 +28,10 @@ const frame = fc.oneof(
         username: fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 2 })),
         content: fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 2 })),
         to: fc.oneof(fc.string({ maxLength: 40 }), fc.constant('canary-b')),
+        room: fc.oneof(
+          fc.constantFrom('dev', '#dev', 'main', '##', 'no way'),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
         ref: fc.jsonValue({ maxDepth: 1 }),
       },
       { requiredKeys: ['type'] },
