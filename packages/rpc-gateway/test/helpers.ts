@@ -10,7 +10,7 @@ import {
 } from '@chatgate/core';
 import { type ConnectionGate, createWebSocketErrorHandler } from '@chatgate/core/transport';
 import type { ChatGatewayApi, ChatMessage } from '@chatgate/rpc-client';
-import { ensureGlobalWebSocket } from '@chatgate/rpc-client';
+import { connectChat, ensureGlobalWebSocket } from '@chatgate/rpc-client';
 import websocket from '@fastify/websocket';
 import { newWebSocketRpcSession, type RpcStub, RpcTarget } from 'capnweb';
 import Fastify from 'fastify';
@@ -217,4 +217,33 @@ export class OtherTransportSession implements Session<null> {
       what,
     );
   }
+}
+
+/** A connectChat member whose messages are recorded (`next` waits for one), closed after the test. */
+export async function recordingMember(
+  url: string,
+  name: string,
+  resume?: { token: string; epoch: string; seq: number },
+) {
+  const messages: ChatMessage[] = [];
+  const listeners = new Set<() => void>();
+  const client = await connectChat(url, {
+    name,
+    onMessage: (message) => {
+      messages.push(message);
+      for (const check of [...listeners]) check();
+    },
+    ...(resume === undefined ? {} : { resume }),
+  });
+  onTestFinished(() => client.close());
+  const next = (pick: (m: ChatMessage) => boolean, what: string) =>
+    waitFor(
+      (check) => {
+        listeners.add(check);
+        return () => listeners.delete(check);
+      },
+      () => messages.find(pick),
+      what,
+    );
+  return { client, messages, next };
 }

@@ -1,35 +1,6 @@
-import { type ChatMessage, connectChat } from '@chatgate/rpc-client';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { Inbox, joinAs, openClient, startServer, waitFor } from './helpers.js';
-
-/** A connectChat member whose messages are recorded, closed after the test. */
-async function member(url: string, name: string, resume?: ReturnType<typeof resumeOf>) {
-  const messages: ChatMessage[] = [];
-  const listeners = new Set<() => void>();
-  const client = await connectChat(url, {
-    name,
-    onMessage: (message) => {
-      messages.push(message);
-      for (const check of [...listeners]) check();
-    },
-    ...(resume === undefined ? {} : { resume }),
-  });
-  onTestFinished(() => client.close());
-  const next = (pick: (m: ChatMessage) => boolean, what: string) =>
-    waitFor(
-      (check) => {
-        listeners.add(check);
-        return () => listeners.delete(check);
-      },
-      () => messages.find(pick),
-      what,
-    );
-  return { client, messages, next };
-}
-
-function resumeOf(client: { resumeState(): { token: string; epoch: string; seq: number } }) {
-  return client.resumeState();
-}
+import { connectChat } from '@chatgate/rpc-client';
+import { describe, expect, it } from 'vitest';
+import { Inbox, joinAs, recordingMember as member, openClient, startServer } from './helpers.js';
 
 describe('RPC resume (docs/protocols.md, "Resume")', () => {
   it('a reconnecting client takes its name back at once and gets exactly what it missed', async () => {

@@ -1,27 +1,5 @@
-import type { ChatMessage } from '@chatgate/rpc-client';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { connectChat } from '../src/client.js';
-import { joinAs, startServer, waitFor } from './helpers.js';
-
-async function member(url: string, name: string) {
-  const messages: ChatMessage[] = [];
-  const listeners = new Set<() => void>();
-  const client = await connectChat(url, {
-    name,
-    onMessage: (message) => {
-      messages.push(message);
-      for (const listener of Array.from(listeners)) listener();
-    },
-  });
-  onTestFinished(() => client.close());
-  const subscribe = (check: () => void) => {
-    listeners.add(check);
-    return () => listeners.delete(check);
-  };
-  const next = (match: (m: ChatMessage) => boolean, what: string) =>
-    waitFor(subscribe, () => messages.find(match), what);
-  return { client, messages, next };
-}
+import { describe, expect, it } from 'vitest';
+import { joinAs, recordingMember as member, startServer } from './helpers.js';
 
 describe('RPC > rooms', () => {
   it('joinRoom returns a room stub: sendMessage, listUsers, getHistory, leave', async () => {
