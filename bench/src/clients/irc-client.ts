@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { IRC_CHANNEL } from '../baselines/irc-server.js';
 import type { ClientConn, ClientEvents } from './client-conn.js';
+// One read buffer for every socket client of the generator (see line-client.ts).
+import { READ_BUFFER } from './line-client.js';
 
 export interface IrcClientOptions {
   host: string;
@@ -15,9 +17,6 @@ export interface IrcClientOptions {
 const WELCOME = / 001 /;
 const JOINED = / 366 /;
 const PING = /^PING (.*)$/m;
-
-/** See line-client.ts: one read buffer for every client of the generator. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /**
  * An IRC client for the C servers the bench compares with: registers (NICK, USER), joins the

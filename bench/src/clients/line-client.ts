@@ -17,7 +17,7 @@ export interface LineClientOptions {
  * matters when one process reads 100k+ small chunks a second. Callbacks run synchronously,
  * so sharing is safe as long as nobody keeps the chunk (PayloadScanner copies what it keeps).
  */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+export const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Opens a line TCP client; resolves once connected (and greeted, for chatgate). */
 export function openLineClient(options: LineClientOptions): Promise<ClientConn> {

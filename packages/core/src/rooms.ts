@@ -56,6 +56,11 @@ export class RoomDirectory implements MemberRooms {
     };
   }
 
+  /** A room's canonical name from its engine name (the default room's may differ: `--room`). */
+  private keyOf(engineName: string): string {
+    return engineName === this.main.name ? this.mainName : engineName;
+  }
+
   /** @internal Joins `connection` to the room `key`, opening it here (and checking maxRooms). */
   async enter(key: string, connection: Member): Promise<Member> {
     if (key === this.mainName) return connection;
@@ -81,9 +86,7 @@ export class RoomDirectory implements MemberRooms {
     const listing = await this.engine.rooms();
     const existing = this.rooms.get(key);
     if (existing !== undefined) return existing;
-    const names = new Set(
-      listing.map((entry) => (entry.room === this.main.name ? this.mainName : entry.room)),
-    );
+    const names = new Set(listing.map((entry) => this.keyOf(entry.room)));
     names.add(this.mainName);
     for (const name of this.rooms.keys()) names.add(name);
     const max = this.main.limits.maxRooms;
@@ -113,9 +116,7 @@ export class RoomDirectory implements MemberRooms {
   /** @internal Rooms with members on any node, as `connection` sees them, default room first. */
   async list(connection: Member): Promise<RoomInfo[]> {
     const sizes = new Map<string, number>();
-    for (const entry of await this.engine.rooms()) {
-      sizes.set(entry.room === this.main.name ? this.mainName : entry.room, entry.size);
-    }
+    for (const entry of await this.engine.rooms()) sizes.set(this.keyOf(entry.room), entry.size);
     // Rooms open here are fresher than the engine's answer (a join may be in flight).
     for (const room of this.open()) sizes.set(room.key, room.size);
     const current = connection.current.roomName;

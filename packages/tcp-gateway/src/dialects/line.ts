@@ -78,6 +78,13 @@ function describeRoom(room: RoomInfo): string {
   return `#${room.name} (${room.size}${marks})`;
 }
 
+/** The last frame marked with its room (see fromRoom). */
+let marked: { bytes: Buffer | null; room: string; out: Buffer } = {
+  bytes: null,
+  room: '',
+  out: Buffer.alloc(0),
+};
+
 /** `prefix` before every line of `bytes`. */
 function prefixLines(prefix: string, bytes: Buffer): Buffer {
   const text = bytes.toString('utf8');
@@ -204,7 +211,11 @@ export const lineDialect: TcpDialect = {
   },
 
   fromRoom(room: string, bytes: Buffer): Buffer {
-    return prefixLines(`[#${room}] `, bytes);
+    // The room hands every recipient the same frame in a row: mark it once for all of them.
+    if (marked.bytes !== bytes || marked.room !== room) {
+      marked = { bytes, room, out: prefixLines(`[#${room}] `, bytes) };
+    }
+    return marked.out;
   },
 
   renderError(error: ChatError): Buffer {
