@@ -31,6 +31,8 @@ export interface Config {
   maxPayloadBytes: number;
   heartbeatMs: number;
   drainTimeoutMs: number;
+  /** Heap growth in MB after which a quiet process hands the heap back to the OS; 0: never. */
+  heapReclaimMb: number;
   rpcMaxCallsInFlight: number;
   rpcBatchCors: boolean;
   logLevel: string;
@@ -225,6 +227,13 @@ export const OPTIONS: Option[] = [
     10000,
     'drainTimeoutMs',
     'on SIGTERM/SIGINT, how long to drain before exiting',
+  ),
+  opt(
+    'heap-reclaim-mb',
+    'int',
+    16,
+    'heapReclaimMb',
+    'once a burst grew the heap by this many MB, return it to the OS when quiet (0: never)',
   ),
   opt(
     'rpc-max-calls-in-flight',

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { ConfigError, helpText, loadConfig, wantsHelp, wantsVersion } from './config.js';
-import { createLogger } from './observability.js';
+import { HeapReclaimer } from './heap-reclaim.js';
+import { createLogger, registerHeapReclaimMetrics } from './observability.js';
 import { Chatgate, ListenError } from './server.js';
 import { handleShutdownSignals } from './signals.js';
 import { TlsError } from './tls.js';
 import { TokenConfigError } from './tokens.js';
 import { version } from './version.js';
+
+const MB = 1024 * 1024;
 
 function fail(message: string): never {
   process.stderr.write(`chatgate: ${message}\n`);
@@ -51,6 +54,23 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({ level: 30, time: Date.now(), msg: 'listening', ports })}\n`,
     );
+
+  if (config.heapReclaimMb > 0) {
+    const reclaimer = new HeapReclaimer({
+      growthBytes: config.heapReclaimMb * MB,
+      onReclaim: (before, after, ms) =>
+        log.info(
+          {
+            heapMb: Math.round(before / MB),
+            nowMb: Math.round(after / MB),
+            pauseMs: Math.round(ms),
+          },
+          'returned heap memory to the OS',
+        ),
+    });
+    reclaimer.start();
+    registerHeapReclaimMetrics(server.metrics, () => reclaimer.reclaims);
+  }
 
   handleShutdownSignals(
     process,

@@ -132,6 +132,16 @@ export function createMetrics(
   return registry;
 }
 
+/** Reclaims done by the process's HeapReclaimer (the `chatgate` binary starts one). */
+export function registerHeapReclaimMetrics(registry: Registry, reclaims: () => number): void {
+  monotonic(
+    registry,
+    'chatgate_heap_reclaims_total',
+    'Times the V8 heap grown by a burst was handed back to the OS once quiet (--heap-reclaim-mb)',
+    reclaims,
+  );
+}
+
 function monotonic(registry: Registry, name: string, help: string, read: () => number): void {
   let seen = 0;
   new Counter({

@@ -26,6 +26,7 @@ describe('config > defaults', () => {
       rpcMaxCallsInFlight: 128,
       rpcBatchCors: false,
       logLevel: 'info',
+      heapReclaimMb: 16,
     });
   });
 
@@ -48,6 +49,7 @@ describe('config > flags and environment', () => {
     const env = { CHATGATE_PEER_PORT: 'off', CHATGATE_HOST: '::1', CHATGATE_RATE_BURST: '5' };
     expect(loadConfig([], env)).toMatchObject({ host: '::1', rateBurst: 5, ports: { peer: null } });
     expect(loadConfig(['--rate-burst', '7'], env).rateBurst).toBe(7);
+    expect(loadConfig([], { CHATGATE_HEAP_RECLAIM_MB: '0' }).heapReclaimMb).toBe(0);
   });
 
   it.each([
@@ -56,6 +58,7 @@ describe('config > flags and environment', () => {
     [['--max-connections=-1'], /--max-connections must be a whole number/],
     [['--max-per-address', '0'], /at least 1/],
     [['--log-level', 'loud'], /--log-level must be one of/],
+    [['--heap-reclaim-mb', '1.5'], /--heap-reclaim-mb must be a whole number >= 0/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--tls-cert', 'cert.pem'], /--tls-cert and --tls-key go together/],
     [['--tls-key', 'key.pem'], /--tls-cert and --tls-key go together/],
