@@ -11,18 +11,41 @@ export interface CorkableSocket {
 // process.nextTick would flush after every I/O callback instead (measured: closed loop
 // ~130k deliveries/s against ~310k with setImmediate, no better latency).
 let corked: CorkableSocket[] = [];
+let turnEnds: TurnEnd[] = [];
 let scheduled = false;
+
+/** Something that writes what it held during a turn when the turn ends (CorkedOutput). */
+export interface TurnEnd {
+  endTurn(): void;
+}
 
 // Node's setImmediate runs after the poll phase; a runtime without it gets the next macrotask.
 const afterThisTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
 
 function uncorkAll(): void {
+  const ends = turnEnds;
   const sockets = corked;
+  turnEnds = [];
   corked = [];
   scheduled = false;
+  // Held bytes first: into a socket this turn corked, they join its one writev.
+  for (const end of ends) end.endTurn();
   // uncork() on a socket that was ended or destroyed meanwhile is a no-op (Writable checks).
   for (const socket of sockets) socket.uncork();
+}
+
+function scheduleTurnEnd(): void {
+  if (!scheduled) {
+    scheduled = true;
+    afterThisTurn(uncorkAll);
+  }
+}
+
+/** Calls `end.endTurn()` when this event-loop turn ends, before corked sockets are uncorked. */
+export function atTurnEnd(end: TurnEnd): void {
+  turnEnds.push(end);
+  scheduleTurnEnd();
 }
 
 /**
@@ -36,9 +59,6 @@ export function corkForTurn(socket: CorkableSocket): boolean {
   if (socket.writableCorked !== 0) return false;
   socket.cork();
   corked.push(socket);
-  if (!scheduled) {
-    scheduled = true;
-    afterThisTurn(uncorkAll);
-  }
+  scheduleTurnEnd();
   return true;
 }

@@ -1,35 +1,66 @@
-import { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
+import { atTurnEnd, type CorkableSocket, corkForTurn, type TurnEnd } from './cork-for-turn.js';
 import { type DeferredWriter, schedulePresenceFlush } from './presence-flush.js';
 
 /** The byte stream under a connection (a net.Socket, or the one under a WebSocket). */
 export interface OutputSocket extends CorkableSocket {
   /** Bytes written and not yet taken by the kernel, corked ones included. */
   readonly writableLength: number;
+  write(chunk: Uint8Array): boolean;
 }
 
-/** The session that owns a CorkedOutput: it writes one frame, and says whether it still can. */
+/** The session that owns a CorkedOutput: it renders frames, and says whether it still can. */
 export interface FrameSink<F> {
   /** True while frames may still be written (not closing, socket open). */
   canWrite(): boolean;
+  /** The bytes `frame` puts on the wire, or null when only writeFrame can send it now. */
+  bytesOf(frame: F): Uint8Array | null;
   /** Writes one frame to the socket now (it is corked by then). Must not throw. */
   writeFrame(frame: F): void;
+}
+
+/** Held bytes up to this size go out as one joined buffer; more are written chunk by chunk. */
+const JOIN_MAX_BYTES = 64 * 1024;
+
+// Node's pooled allocation where there is one (small sizes are slices of a shared slab).
+const allocBytes: (size: number) => Uint8Array =
+  typeof Buffer === 'function'
+    ? (size) => Buffer.allocUnsafe(size)
+    : (size) => new Uint8Array(size);
+
+function joinBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const joined = allocBytes(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
 }
 
 /**
  * A connection's output glue, shared by every transport that writes to a socket:
  *
- * - every write of a turn is corked into one writev at the end of the turn (corkForTurn);
+ * - the frames of one event-loop turn are held and leave in one write of one buffer when the
+ *   turn ends: a broadcast of many events costs one syscall per recipient per turn, and Node's
+ *   stream machinery sees one chunk instead of one per frame (docs/architecture.md);
+ * - anything written by another path (replies sent by ws, close frames) calls `prepare()`
+ *   first, which writes the held frames ahead of it and corks the socket for the turn;
  * - others' joins and leaves wait for the process-wide presence flush (schedulePresenceFlush)
  *   and go out before anything written after them, so `seq` order holds;
  * - `bufferedBytes` is what the room checks against its maxBufferedBytes.
  *
  * One small object per connection and no closures: the session passes itself as the sink.
  */
-export class CorkedOutput<F> implements DeferredWriter {
+export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
   /** Unsent bytes when this turn's cork began (see bufferedBytes). */
   private bytesAtCork = 0;
   /** Others' joins and leaves waiting for the presence flush, in seq order. */
   private deferred: F[] | undefined;
+  /** This turn's frames, in write order, until the turn ends (or prepare() sends them). */
+  private held: Uint8Array[] | undefined;
+  private heldBytes = 0;
+  /** Waiting for this turn's end. */
+  private inTurn = false;
 
   constructor(
     private readonly socket: OutputSocket,
@@ -37,10 +68,10 @@ export class CorkedOutput<F> implements DeferredWriter {
   ) {}
 
   /**
-   * Bytes the client has not taken yet. While this turn's writes are corked it is the count
-   * from before the turn: a burst written in one turn is not a slow client, and nothing drains
-   * mid-turn anyway. A client that does not read is caught on its next turn, so memory stays
-   * within the limit plus one turn's output.
+   * Bytes the client has not taken yet. This turn's frames are not counted (nor, while the
+   * socket is corked, anything written this turn): a burst written in one turn is not a slow
+   * client, and nothing drains mid-turn anyway. A client that does not read is caught on its
+   * next turn, so memory stays within the limit plus one turn's output.
    */
   get bufferedBytes(): number {
     const socket = this.socket;
@@ -53,8 +84,9 @@ export class CorkedOutput<F> implements DeferredWriter {
   }
 
   /**
-   * Call before writing anything to the socket, by any path (frames, replies, close frames):
-   * corks the socket for this turn and writes the held presence first, as it is older.
+   * Call before writing anything to the socket by another path (replies, close frames): writes
+   * the held presence and this turn's frames first, as they are older, into a socket corked
+   * until the turn ends.
    */
   prepare(): void {
     const socket = this.socket;
@@ -62,13 +94,14 @@ export class CorkedOutput<F> implements DeferredWriter {
       this.bytesAtCork = socket.writableLength;
       corkForTurn(socket);
     }
-    if (this.deferred !== undefined) this.writeDeferred();
+    if (this.deferred !== undefined) this.holdDeferred();
+    this.writeHeld();
   }
 
-  /** Writes `frame` after anything held, in this turn's writev. */
+  /** Sends `frame` after anything held, with the rest of this turn's output. */
   write(frame: F): void {
-    this.prepare();
-    this.sink.writeFrame(frame);
+    if (this.deferred !== undefined) this.holdDeferred();
+    this.hold(frame);
   }
 
   /** Holds someone else's join or leave for the next presence flush. */
@@ -81,19 +114,70 @@ export class CorkedOutput<F> implements DeferredWriter {
     }
   }
 
-  /** Writes held presence now (the presence flush, or a session about to close). */
+  /** Writes held presence and frames now (the presence flush, or a session about to close). */
   flushDeferred(): void {
-    if (this.deferred === undefined) return;
+    if (this.deferred === undefined && this.heldBytes === 0) return;
     if (!this.sink.canWrite()) {
       this.deferred = undefined;
+      this.dropHeld();
       return;
     }
     this.prepare();
   }
 
-  private writeDeferred(): void {
+  /** @internal The turn ended: this turn's frames go out in one write. */
+  endTurn(): void {
+    this.inTurn = false;
+    this.writeHeld();
+  }
+
+  private hold(frame: F): void {
+    const bytes = this.sink.bytesOf(frame);
+    if (bytes === null) {
+      this.prepare();
+      this.sink.writeFrame(frame);
+      return;
+    }
+    if (this.held === undefined) this.held = [bytes];
+    else this.held.push(bytes);
+    this.heldBytes += bytes.length;
+    if (!this.inTurn) {
+      this.inTurn = true;
+      atTurnEnd(this);
+    }
+  }
+
+  private holdDeferred(): void {
     const frames = this.deferred!;
     this.deferred = undefined;
-    for (const frame of frames) this.sink.writeFrame(frame);
+    for (const frame of frames) this.hold(frame);
+  }
+
+  private writeHeld(): void {
+    const held = this.held;
+    const total = this.heldBytes;
+    if (held === undefined || total === 0) return;
+    // A socket that closed meanwhile loses them, as it would have lost corked bytes.
+    if (!this.sink.canWrite()) {
+      this.dropHeld();
+      return;
+    }
+    this.heldBytes = 0;
+    const socket = this.socket;
+    if (held.length === 1) socket.write(held[0]!);
+    else if (total <= JOIN_MAX_BYTES) socket.write(joinBytes(held, total));
+    else {
+      if (socket.writableCorked === 0) {
+        this.bytesAtCork = socket.writableLength;
+        corkForTurn(socket);
+      }
+      for (const chunk of held) socket.write(chunk);
+    }
+    held.length = 0;
+  }
+
+  private dropHeld(): void {
+    if (this.held !== undefined) this.held.length = 0;
+    this.heldBytes = 0;
   }
 }

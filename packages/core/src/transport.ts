@@ -7,7 +7,7 @@ export {
   DEFAULT_CONNECTION_LIMITS,
   type GateRefusal,
 } from './connection-gate.js';
-export { type CorkableSocket, corkForTurn } from './cork-for-turn.js';
+export { atTurnEnd, type CorkableSocket, corkForTurn, type TurnEnd } from './cork-for-turn.js';
 export { CorkedOutput, type FrameSink, type OutputSocket } from './corked-output.js';
 export { DeadlineQueue } from './deadline-queue.js';
 export { Heartbeat, type Pingable } from './heartbeat.js';

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CorkedOutput, type FrameSink } from '../src/transport.js';
 import { nextEvent, waitUntil } from './helpers.js';
-import { countWrites, socketPair } from './socket-pair.js';
+import { countChunks, countWrites, socketPair } from './socket-pair.js';
 
 /** The session side of a CorkedOutput over a real socket: frames are strings. */
 class StringSink implements FrameSink<string> {
@@ -12,6 +12,10 @@ class StringSink implements FrameSink<string> {
   canWrite(): boolean {
     return this.open;
   }
+  /** Frames starting with `!` stand for one only the sink can send (like ws.send). */
+  bytesOf(frame: string): Buffer | null {
+    return frame.startsWith('!') ? null : Buffer.from(frame);
+  }
   writeFrame(frame: string): void {
     this.written.push(frame);
     this.socket.write(frame);
@@ -19,19 +23,64 @@ class StringSink implements FrameSink<string> {
 }
 
 describe('CorkedOutput', () => {
-  it('sends a turn of writes in one write, and bufferedBytes reads the backlog from before it', async () => {
+  it('sends a turn of writes as one buffer in one write, and bufferedBytes leaves the turn out', async () => {
     const { server, client, received } = await socketPair();
     const counts = countWrites(server);
+    const chunks = countChunks(server);
     const output = new CorkedOutput(server, new StringSink(server));
     expect(output.bufferedBytes).toBe(0);
     for (let i = 0; i < 20; i++) output.write(`${i};`);
-    // The socket holds every byte, but none of it is the client's fault yet.
-    expect(server.writableLength).toBeGreaterThan(0);
+    // Held until the turn ends; none of it is the client's fault yet.
+    expect(server.writableLength).toBe(0);
     expect(output.bufferedBytes).toBe(0);
     const expected = Array.from({ length: 20 }, (_, i) => `${i};`).join('');
     await waitUntil(() => received() === expected, client, 'data');
     expect(counts.writes).toBe(1);
+    expect(chunks).toEqual([expected.length]);
     expect(output.bufferedBytes).toBe(server.writableLength);
+  });
+
+  it('a frame only the sink can send goes after the held ones, in the same write', async () => {
+    const { server, client, received } = await socketPair();
+    const counts = countWrites(server);
+    const sink = new StringSink(server);
+    const output = new CorkedOutput(server, sink);
+    output.write('a;');
+    output.write('!b;');
+    output.write('c;');
+    expect(sink.written).toEqual(['!b;']);
+    await waitUntil(() => received() === 'a;!b;c;', client, 'data');
+    expect(counts.writes).toBe(1);
+  });
+
+  it('joins at most 64 KiB into one buffer; larger turns still leave in one writev, in order', async () => {
+    const { server, client, received } = await socketPair();
+    const counts = countWrites(server);
+    const output = new CorkedOutput(server, new StringSink(server));
+    const big = 'x'.repeat(40 * 1024);
+    output.write(`1${big};`);
+    output.write(`2${big};`);
+    output.write('3;');
+    const expected = `1${big};2${big};3;`;
+    await waitUntil(() => received() === expected, client, 'data');
+    expect(counts.writes).toBe(1);
+  });
+
+  it('drops the held frames of a socket that closed before the turn ended', async () => {
+    const { server, client, received } = await socketPair();
+    const errors: Error[] = [];
+    server.on('error', (err) => errors.push(err));
+    const sink = new StringSink(server);
+    const output = new CorkedOutput(server, sink);
+    output.write('lost;');
+    sink.open = false;
+    const closed = nextEvent(client, 'end');
+    server.end('bye;');
+    await closed;
+    await new Promise((resolve) => setImmediate(resolve));
+    // Writing them after end() would have been an ERR_STREAM_WRITE_AFTER_END.
+    expect(errors).toEqual([]);
+    expect(received()).toBe('bye;');
   });
 
   it('writes deferred presence before anything written after it, in seq order', async () => {
@@ -74,9 +123,10 @@ describe('CorkedOutput', () => {
     const { server, client, received } = await socketPair();
     const output = new CorkedOutput(server, new StringSink(server));
     output.defer('+bob;');
+    output.write('[alice]: hi;');
     output.prepare();
     server.write('reply;'); // e.g. ws.send of a command's reply
     expect(server.writableCorked).toBe(1);
-    await waitUntil(() => received() === '+bob;reply;', client, 'data');
+    await waitUntil(() => received() === '+bob;[alice]: hi;reply;', client, 'data');
   });
 });

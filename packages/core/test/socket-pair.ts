@@ -40,3 +40,23 @@ export function countWrites(socket: Socket): { writes: number } {
   }
   return counts;
 }
+
+/** The size of each chunk the socket hands to the kernel side, one entry per chunk. */
+export function countChunks(socket: Socket): number[] {
+  const sizes: number[] = [];
+  const internals = socket as unknown as {
+    _write: (chunk: Buffer, ...rest: unknown[]) => void;
+    _writev: (chunks: Array<{ chunk: Buffer }>, ...rest: unknown[]) => void;
+  };
+  const write = internals._write;
+  const writev = internals._writev;
+  internals._write = function (this: unknown, chunk: Buffer, ...rest: unknown[]) {
+    sizes.push(chunk.length);
+    return write.call(this, chunk, ...rest);
+  };
+  internals._writev = function (this: unknown, chunks: Array<{ chunk: Buffer }>, ...rest) {
+    for (const { chunk } of chunks) sizes.push(chunk.length);
+    return writev.call(this, chunks, ...rest);
+  };
+  return sizes;
+}

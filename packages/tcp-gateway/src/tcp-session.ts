@@ -169,6 +169,11 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
   }
 
   /** @internal */
+  bytesOf(bytes: Buffer): Buffer {
+    return bytes;
+  }
+
+  /** @internal */
   writeFrame(bytes: Buffer): void {
     this.socket.write(bytes);
   }

@@ -128,6 +128,17 @@ export function wireSocketOf(ws: WebSocket): WireSocket | null {
 }
 
 /**
+ * The bytes a prepared frame puts on `ws`'s wire, when they may be written straight to it
+ * (framed, and ws's Sender idle so order with ordinary `ws.send` calls holds); else null.
+ */
+export function wireBytesOf(ws: WebSocket, frame: PreparedFrame): Buffer | null {
+  const framed = frame.framed;
+  return framed !== null && (ws as unknown as WebSocketInternals)._sender!._state === SENDER_IDLE
+    ? framed
+    : null;
+}
+
+/**
  * Writes a prepared frame straight to `wire` (from `wireSocketOf(ws)`), which is what ws's
  * Sender does for an unmasked single-buffer frame, skipping its checks. Only while the Sender
  * is idle, so order with ordinary `ws.send` calls is kept; otherwise `ws.send`.

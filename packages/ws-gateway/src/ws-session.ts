@@ -32,6 +32,7 @@ import {
   type PreparedFrame,
   sendPrepared,
   type WireSocket,
+  wireBytesOf,
   wireSocketOf,
   writePrepared,
   writePreparedRun,
@@ -230,6 +231,11 @@ export class WsSession
   /** @internal */
   canWrite(): boolean {
     return this.writable();
+  }
+
+  /** @internal */
+  bytesOf(frame: PreparedFrame): Buffer | null {
+    return wireBytesOf(this.ws, frame);
   }
 
   /** @internal */
