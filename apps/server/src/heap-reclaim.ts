@@ -28,6 +28,9 @@ export interface HeapReclaimOptions {
   onReclaim?: (before: number, after: number, ms: number) => void;
 }
 
+/** Growth over one interval below this counts as standing still. */
+const GROWING_BYTES = 1024 * 1024;
+
 export const HEAP_RECLAIM_DEFAULTS = { intervalMs: 500, quietBelow: 0.5, minGapMs: 5_000 };
 
 /**
@@ -76,7 +79,8 @@ export class HeapReclaimer {
   async check(now: number = performance.now()): Promise<boolean> {
     const heap = this.probe.heapBytes();
     const busy = this.probe.busy();
-    const growing = heap > this.previous;
+    // Idle noise moves the committed heap by a page or two; a burst by megabytes.
+    const growing = heap > this.previous + GROWING_BYTES;
     this.previous = heap;
     // V8 may shrink the heap by itself; growth counts from the smallest size seen since.
     if (heap < this.baseline) this.baseline = heap;
