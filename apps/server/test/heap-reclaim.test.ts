@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type HeapProbe, HeapReclaimer } from '../src/heap-reclaim.js';
+import { type HeapProbe, HeapReclaimer, processHeapProbe } from '../src/heap-reclaim.js';
 import { startChatgate, waitFor } from './helpers.js';
 
 const MB = 1024 * 1024;
@@ -91,34 +91,23 @@ describe('HeapReclaimer policy', () => {
 });
 
 describe('HeapReclaimer on this process', () => {
-  it("hands a burst's garbage back: the committed heap shrinks after the loop goes quiet", async () => {
-    let reclaimed: (value: { before: number; after: number }) => void = () => {};
-    const done = new Promise<{ before: number; after: number }>((resolve) => {
-      reclaimed = resolve;
-    });
-    const reclaimer = new HeapReclaimer({
-      growthBytes: 32 * MB,
-      intervalMs: 100,
-      minGapMs: 0,
-      onReclaim: (before, after) => reclaimed({ before, after }),
-    });
+  it("a reclaim hands a burst's garbage back: V8's committed heap shrinks", async () => {
+    // The real heap and the real collection; only the event-loop reading is fixed at idle, so
+    // a test machine busy with other suites cannot hold the reclaim off.
+    const real = processHeapProbe();
+    const probe: HeapProbe = { heapBytes: real.heapBytes, busy: () => 0, collect: real.collect };
+    const reclaimer = new HeapReclaimer({ growthBytes: 32 * MB, minGapMs: 0 }, probe);
     reclaimer.start();
-    onTestFinished(() => reclaimer.stop());
-    const start = getHeapStatistics().total_heap_size;
+    reclaimer.stop(); // the test makes each look itself
     // A burst: ~100 MB of short-lived objects that live long enough to reach the old space.
     let burst: Array<{ n: number; s: string }> | null = [];
     for (let i = 0; i < 1_000_000; i++) burst.push({ n: i, s: `member-${i}` });
     const grown = getHeapStatistics().total_heap_size;
-    expect(grown - start).toBeGreaterThan(32 * MB);
     burst = null;
-    const { before, after } = await Promise.race([
-      done,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('no reclaim within 10 s')), 10_000),
-      ),
-    ]);
     expect(burst).toBeNull();
-    expect(before - after).toBeGreaterThan(32 * MB);
+    expect(await reclaimer.check()).toBe(false); // grown, but still growing since the last look
+    expect(await reclaimer.check()).toBe(true);
+    expect(reclaimer.reclaims).toBe(1);
     expect(getHeapStatistics().total_heap_size).toBeLessThan(grown - 32 * MB);
   });
 });
@@ -165,14 +154,14 @@ describe('chatgate --heap-reclaim-mb', () => {
           .slice(mark)
           .match(/\{[^\n]*returned heap memory to the OS[^\n]*\}/)?.[0],
       'the reclaim log line',
-      15_000,
+      25_000,
     );
     const entry = JSON.parse(line) as { heapMb: number; nowMb: number; pauseMs: number };
     expect(entry.heapMb).toBeGreaterThan(entry.nowMb);
     const metrics = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/^chatgate_heap_reclaims_total [1-9]/m);
     expect(sockets.every((socket) => !socket.destroyed)).toBe(true);
-  }, 30_000);
+  }, 45_000);
 
   it('0 turns it off: no reclaimer runs and /metrics has no reclaim counter', async () => {
     const server = await startChatgate(['--heap-reclaim-mb=0']);
