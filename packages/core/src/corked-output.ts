@@ -89,11 +89,7 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
    * until the turn ends.
    */
   prepare(): void {
-    const socket = this.socket;
-    if (socket.writableCorked === 0) {
-      this.bytesAtCork = socket.writableLength;
-      corkForTurn(socket);
-    }
+    this.corkUntilTurnEnd();
     if (this.deferred !== undefined) this.holdDeferred();
     this.writeHeld();
   }
@@ -167,13 +163,18 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
     if (held.length === 1) socket.write(held[0]!);
     else if (total <= JOIN_MAX_BYTES) socket.write(joinBytes(held, total));
     else {
-      if (socket.writableCorked === 0) {
-        this.bytesAtCork = socket.writableLength;
-        corkForTurn(socket);
-      }
+      this.corkUntilTurnEnd();
       for (const chunk of held) socket.write(chunk);
     }
     held.length = 0;
+  }
+
+  /** Corks the socket until the turn ends, remembering the backlog from before (bufferedBytes). */
+  private corkUntilTurnEnd(): void {
+    const socket = this.socket;
+    if (socket.writableCorked !== 0) return;
+    this.bytesAtCork = socket.writableLength;
+    corkForTurn(socket);
   }
 
   private dropHeld(): void {

@@ -144,12 +144,9 @@ export function wireBytesOf(ws: WebSocket, frame: PreparedFrame): Buffer | null 
  * is idle, so order with ordinary `ws.send` calls is kept; otherwise `ws.send`.
  */
 export function writePrepared(ws: WebSocket, wire: WireSocket, frame: PreparedFrame): void {
-  const framed = frame.framed;
-  if (framed !== null && (ws as unknown as WebSocketInternals)._sender!._state === SENDER_IDLE) {
-    wire.write(framed);
-    return;
-  }
-  ws.send(frame.payload, { binary: false });
+  const bytes = wireBytesOf(ws, frame);
+  if (bytes !== null) wire.write(bytes);
+  else ws.send(frame.payload, { binary: false });
 }
 
 /**
