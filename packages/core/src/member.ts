@@ -86,7 +86,8 @@ export class Member {
     readonly session: Session,
     readonly plainText: PlainTextPolicy,
     private readonly bucket: TokenBucket,
-    private readonly baseLog: Logger,
+    /** The connection's logger; this member's adds its id, room and name when first used. */
+    private readonly parentLog: Logger,
     /**
      * For a membership in a room other than the default: the same connection's member in the
      * default room, which holds the name, the rate limit and the current room.
@@ -281,9 +282,13 @@ export class Member {
     return this.currentName;
   }
 
-  /** This member's logger, bound to its current name (a pino child only once it logs). */
+  /** This member's logger, bound to its id, room and current name (a pino child once it logs). */
   get log(): Logger {
-    this.logger ??= lazyChild(this.baseLog, { name: this.currentName });
+    this.logger ??= lazyChild(this.parentLog, {
+      member: this.id,
+      room: this.room.key,
+      name: this.currentName,
+    });
     return this.logger;
   }
 

@@ -29,7 +29,9 @@ const NAME_INVISIBLE = new RegExp(
 
 /** The case-insensitive key a name is claimed under: NFC, then full case folding. */
 export function foldName(name: string): string {
-  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  const folded = name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  // The same characters as the name: keep the name's string, not a copy held per member.
+  return folded === name ? name : folded;
 }
 
 /**

@@ -6,10 +6,11 @@ import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './eve
 import { HandlerQueue, type MessageHandler } from './handlers.js';
 import { HistoryRing } from './history.js';
 import { DEFAULT_LIMITS, type RoomLimits, TokenBucket } from './limits.js';
-import { type Logger, lazyChild, noopLogger } from './log.js';
+import { type Logger, noopLogger } from './log.js';
 import { Member, type MemberRoom } from './member.js';
 import { autoName, foldName, lookAlikeKey, nameSkeleton, normalizeName, roomKey } from './names.js';
 import { PRESENCE_FLUSH_MAX_MS, PRESENCE_FLUSH_MIN_MS } from './presence-flush.js';
+import { randomToken } from './random-token.js';
 import { RoomDirectory } from './rooms.js';
 import type { Dialect, PresenceEvent, ResumeOutcome, Session } from './session.js';
 import { prepareMessageText, sanitizeText } from './text.js';
@@ -249,7 +250,7 @@ export class Room implements MemberRoom {
     if (this.closed) throw new ChatError('closed');
     await this.whenSynced();
     const id = `${this.engine.nodeId}:${++memberCounter}`;
-    const token = globalThis.crypto.randomUUID();
+    const token = randomToken();
     let previous: MemberId | null = null;
     let name: string;
     const owner = options.owner;
@@ -286,7 +287,6 @@ export class Room implements MemberRoom {
       if (owner === undefined) await this.releaseNames(name, id);
       throw new ChatError('closed');
     }
-    const log = lazyChild(options.log ?? owner?.log ?? this.log, { member: id, room: this.key });
     const bucket = new TokenBucket(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
     const member = new Member(
       this,
@@ -295,7 +295,7 @@ export class Room implements MemberRoom {
       session,
       options.plainText ?? 'public',
       bucket,
-      log,
+      options.log ?? owner?.log ?? this.log,
       owner,
       options.rooms ?? true,
     );

@@ -302,16 +302,19 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
       return;
     }
     this.awaiting = true;
-    this.context.login?.tokens.verifySubject(token).then(this.onLoggedIn, this.onLoginRefused);
+    this.context.login?.tokens.verifySubject(token).then(
+      (name) => this.onLoggedIn(name),
+      (err: unknown) => this.onLoginRefused(err),
+    );
   }
 
-  private readonly onLoggedIn = (name: string): void => {
+  private onLoggedIn(name: string): void {
     this.awaiting = false;
     if (this.state !== 'naming') return;
     this.join(name, undefined);
-  };
+  }
 
-  private readonly onLoginRefused = (err: unknown): void => {
+  private onLoginRefused(err: unknown): void {
     this.awaiting = false;
     if (this.state !== 'naming') return;
     const error = toChatError(err);
@@ -327,7 +330,7 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     }
     this.reply(this.dialect.renderError(error));
     this.continueInput();
-  };
+  }
 
   private join(name: string | undefined, firstText: string | undefined): void {
     this.state = 'joining';
@@ -341,10 +344,13 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
         rooms: this.dialect.rooms,
         log: this.log,
       })
-      .then(this.onJoined, this.onJoinFailed);
+      .then(
+        (member) => this.onJoined(member),
+        (err: unknown) => this.onJoinFailed(err),
+      );
   }
 
-  private readonly onJoined = (member: Member): void => {
+  private onJoined(member: Member): void {
     this.member = member;
     if (this.state !== 'joining') {
       // Closed while the join was in flight.
@@ -359,9 +365,9 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     if (text !== undefined) this.submit(text);
     this.socket.resume();
     this.continueInput();
-  };
+  }
 
-  private readonly onJoinFailed = (err: unknown): void => {
+  private onJoinFailed(err: unknown): void {
     if (this.state !== 'joining') return;
     const error = toChatError(err);
     if (error.code === 'internal') this.log.error({ err }, 'join failed');
@@ -369,16 +375,20 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     this.state = 'naming';
     if (error.code === 'closed') this.close('shutdown');
     else this.close('protocol', this.dialect.renderError(error));
-  };
+  }
 
   private submit(text: string): void {
     const member = this.member;
     if (member === undefined) return;
     this.awaiting = true;
-    member.input(text).then(this.onReply, this.onInputError);
+    // Callbacks made per call, not held per connection: an idle member costs no closures.
+    member.input(text).then(
+      (reply) => this.onReply(reply),
+      (err: unknown) => this.onInputError(err),
+    );
   }
 
-  private readonly onReply = (reply: Reply): void => {
+  private onReply(reply: Reply): void {
     this.awaiting = false;
     if (reply.kind === 'quit') {
       this.close('quit');
@@ -387,16 +397,16 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
     if (this.state !== 'joined' || this.member === undefined) return;
     this.reply(this.dialect.renderReply(reply, this.member));
     this.continueInput();
-  };
+  }
 
-  private readonly onInputError = (err: unknown): void => {
+  private onInputError(err: unknown): void {
     this.awaiting = false;
     const error = toChatError(err);
     if (this.state !== 'joined' || error.code === 'not_joined') return;
     if (error.code === 'internal') this.log.error({ err }, 'input failed');
     this.reply(this.dialect.renderError(error));
     this.continueInput();
-  };
+  }
 
   /** Runs inside promise callbacks, so it must not throw. */
   private continueInput(): void {
