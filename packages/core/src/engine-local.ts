@@ -13,7 +13,7 @@ import {
 } from './engine.js';
 import { ChatError } from './errors.js';
 import type { EventDraft, MemberId, MessageEvent, RoomEvent, Stamp } from './events.js';
-import { isPublicMessage } from './events.js';
+import { isPublicMessage, stampEvent } from './events.js';
 
 /** Public messages a room's engine keeps, unless configured. */
 export const DEFAULT_ENGINE_HISTORY = 100;
@@ -297,7 +297,7 @@ export class InProcessEngine implements Engine {
 
   private order(room: string, draft: EventDraft): RoomEvent {
     const channel = this.hub.channel(room);
-    const event = { ...draft, seq: ++channel.seq, ts: this.now() } as RoomEvent;
+    const event = stampEvent(draft, ++channel.seq, this.now());
     this.applyPresence(channel, event);
     channel.log.push(event);
     if (isPublicMessage(event)) channel.history.push(event);
