@@ -27,10 +27,11 @@ const allocBytes: (size: number) => Uint8Array =
     ? (size) => Buffer.allocUnsafe(size)
     : (size) => new Uint8Array(size);
 
-function joinBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+function joinBytes(first: Uint8Array, rest: readonly Uint8Array[], total: number): Uint8Array {
   const joined = allocBytes(total);
-  let offset = 0;
-  for (const chunk of chunks) {
+  joined.set(first, 0);
+  let offset = first.length;
+  for (const chunk of rest) {
     joined.set(chunk, offset);
     offset += chunk.length;
   }
@@ -56,8 +57,13 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
   private bytesAtCork = 0;
   /** Others' joins and leaves waiting for the presence flush, in seq order. */
   private deferred: F[] | undefined;
-  /** This turn's frames, in write order, until the turn ends (or prepare() sends them). */
-  private held: Uint8Array[] | undefined;
+  /**
+   * This turn's frames, in write order, until the turn ends (or prepare() sends them): the
+   * first, then the rest. Most turns hold one frame, which needs no array; a used array is
+   * dropped rather than emptied (V8 sets an array's length through a runtime call).
+   */
+  private heldFirst: Uint8Array | undefined;
+  private heldRest: Uint8Array[] | undefined;
   private heldBytes = 0;
   /** Waiting for this turn's end. */
   private inTurn = false;
@@ -134,8 +140,9 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
       this.sink.writeFrame(frame);
       return;
     }
-    if (this.held === undefined) this.held = [bytes];
-    else this.held.push(bytes);
+    if (this.heldFirst === undefined) this.heldFirst = bytes;
+    else if (this.heldRest === undefined) this.heldRest = [bytes];
+    else this.heldRest.push(bytes);
     this.heldBytes += bytes.length;
     if (!this.inTurn) {
       this.inTurn = true;
@@ -150,23 +157,21 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
   }
 
   private writeHeld(): void {
-    const held = this.held;
+    const first = this.heldFirst;
+    if (first === undefined) return;
+    const rest = this.heldRest;
     const total = this.heldBytes;
-    if (held === undefined || total === 0) return;
+    this.dropHeld();
     // A socket that closed meanwhile loses them, as it would have lost corked bytes.
-    if (!this.sink.canWrite()) {
-      this.dropHeld();
-      return;
-    }
-    this.heldBytes = 0;
+    if (total === 0 || !this.sink.canWrite()) return;
     const socket = this.socket;
-    if (held.length === 1) socket.write(held[0]!);
-    else if (total <= JOIN_MAX_BYTES) socket.write(joinBytes(held, total));
+    if (rest === undefined) socket.write(first);
+    else if (total <= JOIN_MAX_BYTES) socket.write(joinBytes(first, rest, total));
     else {
       this.corkUntilTurnEnd();
-      for (const chunk of held) socket.write(chunk);
+      socket.write(first);
+      for (const chunk of rest) socket.write(chunk);
     }
-    held.length = 0;
   }
 
   /** Corks the socket until the turn ends, remembering the backlog from before (bufferedBytes). */
@@ -178,7 +183,8 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
   }
 
   private dropHeld(): void {
-    if (this.held !== undefined) this.held.length = 0;
+    this.heldFirst = undefined;
+    this.heldRest = undefined;
     this.heldBytes = 0;
   }
 }

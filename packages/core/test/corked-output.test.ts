@@ -83,6 +83,23 @@ describe('CorkedOutput', () => {
     expect(received()).toBe('bye;');
   });
 
+  it('keeps a frame held while the turn is being written, for the next turn', async () => {
+    const { server, client, received } = await socketPair();
+    const output = new CorkedOutput(server, new StringSink(server));
+    // A write whose side effect holds another frame (a listener reacting to the write).
+    const write = server.write.bind(server) as (chunk: Uint8Array) => boolean;
+    let reacted = false;
+    server.write = ((chunk: Uint8Array) => {
+      if (!reacted) {
+        reacted = true;
+        output.write('late;');
+      }
+      return write(chunk);
+    }) as typeof server.write;
+    output.write('first;');
+    await waitUntil(() => received() === 'first;late;', client, 'data');
+  });
+
   it('writes deferred presence before anything written after it, in seq order', async () => {
     const { server, client, received } = await socketPair();
     const output = new CorkedOutput(server, new StringSink(server));
