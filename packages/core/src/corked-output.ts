@@ -118,7 +118,7 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
 
   /** Writes held presence and frames now (the presence flush, or a session about to close). */
   flushDeferred(): void {
-    if (this.deferred === undefined && this.heldBytes === 0) return;
+    if (this.deferred === undefined && this.heldFirst === undefined) return;
     if (!this.sink.canWrite()) {
       this.deferred = undefined;
       this.dropHeld();
