@@ -48,10 +48,17 @@ export class PayloadScanner {
   /** Keeps a trailing `#` or `#b` that may be the start of a marker cut by the chunk end. */
   private keepMarkPrefix(buf: Buffer): void {
     for (let n = Math.min(MARK.length - 1, buf.length); n > 0; n--) {
-      if (buf.subarray(buf.length - n).equals(MARK.subarray(0, n))) {
+      if (endsWithMarkPrefix(buf, n)) {
         this.tail = Buffer.from(buf.subarray(buf.length - n));
         return;
       }
     }
   }
+}
+
+/** Whether `buf` ends with the marker's first `n` bytes (byte by byte: no views made). */
+function endsWithMarkPrefix(buf: Buffer, n: number): boolean {
+  const from = buf.length - n;
+  for (let i = 0; i < n; i++) if (buf[from + i] !== MARK[i]) return false;
+  return true;
 }
