@@ -74,10 +74,10 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
   ) {}
 
   /**
-   * Bytes the client has not taken yet. This turn's frames are not counted (nor, while the
-   * socket is corked, anything written this turn): a burst written in one turn is not a slow
-   * client, and nothing drains mid-turn anyway. A client that does not read is caught on its
-   * next turn, so memory stays within the limit plus one turn's output.
+   * Bytes the client has not taken yet. Held frames are not counted (nor, while the socket is
+   * corked, anything written since): a burst is not a slow client, and nothing drains before
+   * the write anyway. A client that does not read is caught once that write is made, so memory
+   * stays within the limit plus one write's output (a turn and the polls after it).
    */
   get bufferedBytes(): number {
     const socket = this.socket;

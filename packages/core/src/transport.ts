@@ -7,7 +7,13 @@ export {
   DEFAULT_CONNECTION_LIMITS,
   type GateRefusal,
 } from './connection-gate.js';
-export { atTurnEnd, type CorkableSocket, corkForTurn, type TurnEnd } from './cork-for-turn.js';
+export {
+  atTurnEnd,
+  type CorkableSocket,
+  corkForTurn,
+  POLLS_BEFORE_WRITE,
+  type TurnEnd,
+} from './cork-for-turn.js';
 export { CorkedOutput, type FrameSink, type OutputSocket } from './corked-output.js';
 export { DeadlineQueue } from './deadline-queue.js';
 export { Heartbeat, type Pingable } from './heartbeat.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { POLLS_BEFORE_WRITE } from '../src/cork-for-turn.js';
 import { corkForTurn } from '../src/transport.js';
 import { waitUntil } from './helpers.js';
 import { countWrites, socketPair } from './socket-pair.js';
@@ -34,7 +35,7 @@ describe('corkForTurn', () => {
     b.server.write('b1;');
     a.server.write('a2;');
     b.server.write('b2;');
-    await nextTurn();
+    await waitUntil(() => a.received() === 'a1;a2;', a.client, 'data');
     expect([countsA.writes, countsB.writes]).toEqual([1, 1]);
     expect(corkForTurn(a.server)).toBe(true);
     a.server.write('a3;');
@@ -59,5 +60,39 @@ describe('corkForTurn', () => {
     await waitUntil(() => ended.received() === 'last;', ended.client, 'data');
     expect(gone.server.destroyed).toBe(true);
     expect(live.server.writableCorked).toBe(0);
+  });
+
+  it('writes made in the polls after the turn join its write', async () => {
+    const { server, client, received } = await socketPair();
+    const counts = countWrites(server);
+    expect(POLLS_BEFORE_WRITE).toBeGreaterThan(0);
+    corkForTurn(server);
+    server.write('turn;');
+    let expected = 'turn;';
+    for (let poll = 1; poll <= POLLS_BEFORE_WRITE; poll++) {
+      await nextTurn();
+      expect(counts.writes).toBe(0);
+      expect(corkForTurn(server)).toBe(false); // still corked from the first turn
+      server.write(`poll${poll};`);
+      expected += `poll${poll};`;
+    }
+    await waitUntil(() => received() === expected, client, 'data');
+    expect(counts.writes).toBe(1);
+  });
+
+  it('a socket written on every turn is still written every few turns, in order', async () => {
+    const { server, client, received } = await socketPair();
+    const counts = countWrites(server);
+    const turns = 4 * (POLLS_BEFORE_WRITE + 1);
+    let expected = '';
+    for (let turn = 0; turn < turns; turn++) {
+      corkForTurn(server);
+      server.write(`${turn};`);
+      expected += `${turn};`;
+      await nextTurn();
+    }
+    await waitUntil(() => received() === expected, client, 'data');
+    expect(counts.writes).toBeGreaterThanOrEqual(turns / (POLLS_BEFORE_WRITE + 1) - 1);
+    expect(counts.writes).toBeLessThan(turns);
   });
 });
