@@ -30,7 +30,9 @@ const afterThisTurn: (fn: () => void) => void =
  * lower p50). An idle loop spends microseconds on them (docs/architecture.md, step 9).
  */
 export const POLLS_BEFORE_WRITE = 2;
-let pollsLeft = POLLS_BEFORE_WRITE;
+// Without setImmediate a poll would be a clamped timer, not a look at the sockets.
+const pollsBeforeWrite = typeof setImmediate === 'function' ? POLLS_BEFORE_WRITE : 0;
+let pollsLeft = pollsBeforeWrite;
 
 function uncorkAll(): void {
   if (pollsLeft > 0) {
@@ -38,7 +40,7 @@ function uncorkAll(): void {
     afterThisTurn(uncorkAll);
     return;
   }
-  pollsLeft = POLLS_BEFORE_WRITE;
+  pollsLeft = pollsBeforeWrite;
   const ends = turnEnds;
   const sockets = corked;
   turnEnds = [];
