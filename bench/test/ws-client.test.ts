@@ -22,6 +22,16 @@ async function wsServer(onConnection: (ws: WebSocket) => void): Promise<number> 
   return (wss.address() as net.AddressInfo).port;
 }
 
+/** A client that neither joins nor reads frames: the handshake alone. */
+function openBareClient(port: number) {
+  return openWsClient({
+    url: `ws://${HOST}:${port}/`,
+    username: null,
+    onFrame: null,
+    events: { onLost: () => {} },
+  });
+}
+
 async function listening(server: net.Server): Promise<number> {
   server.listen(0, HOST);
   await new Promise((resolve) => server.once('listening', resolve));
@@ -114,12 +124,7 @@ describe('clients > ws-client', () => {
   it('rejects a server that does not switch protocols', async () => {
     const server = http.createServer((_req, res) => res.writeHead(400).end('no'));
     const port = await listening(server);
-    const opening = openWsClient({
-      url: `ws://${HOST}:${port}/`,
-      username: null,
-      onFrame: null,
-      events: { onLost: () => {} },
-    });
+    const opening = openBareClient(port);
     await expect(opening).rejects.toThrow(/handshake refused: HTTP\/1\.1 400/);
   });
 
@@ -134,12 +139,7 @@ describe('clients > ws-client', () => {
       );
     });
     const port = await listening(server);
-    const opening = openWsClient({
-      url: `ws://${HOST}:${port}/`,
-      username: null,
-      onFrame: null,
-      events: { onLost: () => {} },
-    });
+    const opening = openBareClient(port);
     await expect(opening).rejects.toThrow(/wrong Sec-WebSocket-Accept/);
   });
 });
