@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POLLS_BEFORE_WRITE } from '../src/cork-for-turn.js';
-import { corkForTurn } from '../src/transport.js';
+import { corkForTurn, POLLS_BEFORE_WRITE } from '../src/transport.js';
 import { waitUntil } from './helpers.js';
 import { countWrites, socketPair } from './socket-pair.js';
 
