@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { CorkedOutput, type FrameSink } from '../src/transport.js';
+import { CorkedOutput, type FrameSink, POLLS_BEFORE_WRITE } from '../src/transport.js';
 import { nextEvent, waitUntil } from './helpers.js';
 import { countChunks, countWrites, socketPair } from './socket-pair.js';
 
@@ -38,6 +38,22 @@ describe('CorkedOutput', () => {
     expect(counts.writes).toBe(1);
     expect(chunks).toEqual([expected.length]);
     expect(output.bufferedBytes).toBe(server.writableLength);
+  });
+
+  it('a turn of one frame writes it when the turn ends, once; a turn of an empty one writes nothing', async () => {
+    const { server, client, received } = await socketPair();
+    const counts = countWrites(server);
+    const output = new CorkedOutput(server, new StringSink(server));
+    output.write('only;');
+    expect(counts.writes).toBe(0);
+    await waitUntil(() => received() === 'only;', client, 'data');
+    expect(counts.writes).toBe(1);
+    output.write('');
+    // The turn ends POLLS_BEFORE_WRITE polls after it was held; wait one more.
+    for (let i = 0; i <= POLLS_BEFORE_WRITE + 1; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(counts.writes).toBe(1);
   });
 
   it('a frame only the sink can send goes after the held ones, in the same write', async () => {
