@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { corkForTurn, POLLS_BEFORE_WRITE } from '../src/transport.js';
-import { waitUntil } from './helpers.js';
+import { nextTurn, waitUntil } from './helpers.js';
 import { countWrites, socketPair } from './socket-pair.js';
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('corkForTurn', () => {
   it('holds a turn of writes for one write at the end of the turn, in order', async () => {

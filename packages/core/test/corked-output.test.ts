@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CorkedOutput, type FrameSink, POLLS_BEFORE_WRITE } from '../src/transport.js';
-import { nextEvent, waitUntil } from './helpers.js';
+import { nextEvent, nextTurn, waitUntil } from './helpers.js';
 import { countChunks, countWrites, socketPair } from './socket-pair.js';
 
 /** The session side of a CorkedOutput over a real socket: frames are strings. */
@@ -50,9 +50,7 @@ describe('CorkedOutput', () => {
     expect(counts.writes).toBe(1);
     output.write('');
     // The turn ends POLLS_BEFORE_WRITE polls after it was held; wait one more.
-    for (let i = 0; i <= POLLS_BEFORE_WRITE + 1; i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    for (let i = 0; i <= POLLS_BEFORE_WRITE + 1; i++) await nextTurn();
     expect(counts.writes).toBe(1);
   });
 

@@ -89,3 +89,6 @@ export async function waitUntil(
     await nextEvent(emitter, event, left);
   }
 }
+
+/** Resolves after the event loop's next iteration (one poll for input). */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
