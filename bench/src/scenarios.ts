@@ -51,10 +51,10 @@ export interface Scenario {
 
 export type Mode = 'full' | 'quick';
 
-/** The raw ceiling a chatgate transport is compared with. */
 /** The light-load warm-up in full mode: long enough for V8 to finish optimizing (see its scenario). */
 export const LIGHT_LOAD_WARMUP_MS = 15_000;
 
+/** The raw ceiling a chatgate transport is compared with. */
 export const RAW_FOR: Record<Exclude<Transport, 'mixed'>, TargetId> = {
   ws: 'raw-ws',
   line: 'raw-net',

@@ -59,11 +59,7 @@ describe('scenarios', () => {
     expect(full.efficiency).toMatchObject({ senders: 1, receivers: 1000, ratePerSender: 200 });
     expect(full['closed-loop']).toMatchObject({ senders: 10, receivers: 100, load: 'closed' });
     expect(full['idle-memory']).toMatchObject({ connections: 10_000, load: 'idle' });
-    expect(full['light-load']).toMatchObject({
-      senders: 1,
-      receivers: 250,
-      ratePerSender: 200,
-    });
+    expect(full['light-load']).toMatchObject({ senders: 1, receivers: 250, ratePerSender: 200 });
     // A shorter warm-up measures V8 optimizing chatgate's per-message path, not steady state.
     expect(full['light-load']?.warmupMs).toBeGreaterThanOrEqual(15_000);
     expect(full['join-storm']).toMatchObject({ connections: 5000, load: 'storm' });
