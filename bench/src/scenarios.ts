@@ -51,7 +51,7 @@ export interface Scenario {
 
 export type Mode = 'full' | 'quick';
 
-/** The light-load warm-up in full mode: long enough for V8 to finish optimizing (see its scenario). */
+/** The light-load warm-up in full mode: long enough for V8 to optimize the per-message path. */
 export const LIGHT_LOAD_WARMUP_MS = 15_000;
 
 /** The raw ceiling a chatgate transport is compared with. */
@@ -115,9 +115,9 @@ export function scenarios(mode: Mode, repeatOverride?: number): Scenario[] {
       transports: ['ws', 'line'],
       receivers: 250,
       ratePerSender: 200,
-      // Steady state, as a long-running server is: at 200 msg/s V8 keeps moving the
-      // per-message path (parse, publish, fan-out) from baseline to optimized code for about
-      // 15 s after start; a 1 s warm-up measured that tier-up, not the server (bench/README.md).
+      // Steady state, as a long-running server is: at 200 msg/s V8 moves the per-message path
+      // (parse, publish, fan-out) from baseline to optimized code over the first ~10–20 s; a
+      // 1 s warm-up measured that tier-up, not the server (bench/README.md).
       warmupMs: quick ? 300 : LIGHT_LOAD_WARMUP_MS,
       durationMs: quick ? 1000 : 5000,
     },

@@ -49,7 +49,7 @@ describe('CorkedOutput', () => {
     await waitUntil(() => received() === 'only;', client, 'data');
     expect(counts.writes).toBe(1);
     output.write('');
-    // The turn ends POLLS_BEFORE_WRITE polls after it was held; wait one more.
+    // The write would come POLLS_BEFORE_WRITE polls after the turn; wait past it by one.
     for (let i = 0; i <= POLLS_BEFORE_WRITE + 1; i++) await nextTurn();
     expect(counts.writes).toBe(1);
   });
