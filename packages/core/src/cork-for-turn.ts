@@ -16,6 +16,7 @@ let scheduled = false;
 
 /** Something that writes what it held during a turn when the turn ends (CorkedOutput). */
 export interface TurnEnd {
+  /** Hands this turn's bytes to writeAtTurnEnd; called before any of the turn's writes. */
   endTurn(): void;
 }
 
@@ -46,10 +47,36 @@ function uncorkAll(): void {
   turnEnds = [];
   corked = [];
   scheduled = false;
-  // Held bytes first: into a socket this turn corked, they join its one writev.
+  // Every output hands over its bytes before the first write: the pass over outputs and
+  // sessions runs without system calls between its steps, and the write pass touches only
+  // sockets (docs/architecture.md, step 9).
   for (const end of ends) end.endTurn();
+  const targets = writeTargets;
+  const chunks = writeChunks;
+  writeTargets = [];
+  writeChunks = [];
+  // Held bytes first: into a socket this turn corked, they join its one writev.
+  for (let i = 0; i < targets.length; i++) targets[i]!.write(chunks[i]!);
   // uncork() on a socket that was ended or destroyed meanwhile is a no-op (Writable checks).
   for (const socket of sockets) socket.uncork();
+}
+
+/** Where a turn end's bytes go: a socket, or anything else with a stream's `write`. */
+export interface TurnEndTarget {
+  write(chunk: Uint8Array): unknown;
+}
+
+// The writes that TurnEnd.endTurn handed over, made in order once every output has been visited.
+let writeTargets: TurnEndTarget[] = [];
+let writeChunks: Uint8Array[] = [];
+
+/**
+ * From `TurnEnd.endTurn` only: writes `chunk` to `target` in the turn end's write pass, after
+ * every output of the turn has handed over its bytes, in the order handed over.
+ */
+export function writeAtTurnEnd(target: TurnEndTarget, chunk: Uint8Array): void {
+  writeTargets.push(target);
+  writeChunks.push(chunk);
 }
 
 function scheduleTurnEnd(): void {

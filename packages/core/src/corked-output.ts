@@ -1,4 +1,10 @@
-import { atTurnEnd, type CorkableSocket, corkForTurn, type TurnEnd } from './cork-for-turn.js';
+import {
+  atTurnEnd,
+  type CorkableSocket,
+  corkForTurn,
+  type TurnEnd,
+  writeAtTurnEnd,
+} from './cork-for-turn.js';
 import { type DeferredWriter, schedulePresenceFlush } from './presence-flush.js';
 
 /** The byte stream under a connection (a net.Socket, or the one under a WebSocket). */
@@ -97,7 +103,7 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
   prepare(): void {
     this.corkUntilTurnEnd();
     if (this.deferred !== undefined) this.holdDeferred();
-    this.writeHeld();
+    this.writeHeld(false);
   }
 
   /** Sends `frame` after anything held, with the rest of this turn's output. */
@@ -127,10 +133,10 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
     this.prepare();
   }
 
-  /** @internal The turn ended: this turn's frames go out in one write. */
+  /** @internal The turn ended: this turn's frames go out in one write, in the write pass. */
   endTurn(): void {
     this.inTurn = false;
-    this.writeHeld();
+    this.writeHeld(true);
   }
 
   private hold(frame: F): void {
@@ -156,7 +162,8 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
     for (const frame of frames) this.hold(frame);
   }
 
-  private writeHeld(): void {
+  /** Writes the held frames now, or (`inWritePass`) hands them to the turn end's write pass. */
+  private writeHeld(inWritePass: boolean): void {
     const first = this.heldFirst;
     if (first === undefined) return;
     const rest = this.heldRest;
@@ -164,14 +171,18 @@ export class CorkedOutput<F> implements DeferredWriter, TurnEnd {
     this.dropHeld();
     // A socket that closed meanwhile loses them, as it would have lost corked bytes.
     if (total === 0 || !this.sink.canWrite()) return;
-    const socket = this.socket;
-    if (rest === undefined) socket.write(first);
-    else if (total <= JOIN_MAX_BYTES) socket.write(joinBytes(first, rest, total));
+    if (rest === undefined) this.send(first, inWritePass);
+    else if (total <= JOIN_MAX_BYTES) this.send(joinBytes(first, rest, total), inWritePass);
     else {
       this.corkUntilTurnEnd();
-      socket.write(first);
-      for (const chunk of rest) socket.write(chunk);
+      this.send(first, inWritePass);
+      for (const chunk of rest) this.send(chunk, inWritePass);
     }
+  }
+
+  private send(bytes: Uint8Array, inWritePass: boolean): void {
+    if (inWritePass) writeAtTurnEnd(this.socket, bytes);
+    else this.socket.write(bytes);
   }
 
   /** Corks the socket until the turn ends, remembering the backlog from before (bufferedBytes). */

@@ -13,6 +13,8 @@ export {
   corkForTurn,
   POLLS_BEFORE_WRITE,
   type TurnEnd,
+  type TurnEndTarget,
+  writeAtTurnEnd,
 } from './cork-for-turn.js';
 export { CorkedOutput, type FrameSink, type OutputSocket } from './corked-output.js';
 export { DeadlineQueue } from './deadline-queue.js';

@@ -80,6 +80,33 @@ describe('CorkedOutput', () => {
     expect(counts.writes).toBe(1);
   });
 
+  it("at a turn's end every output hands over its frames before the first socket is written", async () => {
+    // The pass over outputs and sessions makes no system call between its steps; the write
+    // pass touches only sockets (docs/architecture.md, step 9).
+    const pairs = [await socketPair(), await socketPair(), await socketPair()];
+    const steps: string[] = [];
+    pairs.forEach(({ server }, i) => {
+      const sink = new StringSink(server);
+      const canWrite = sink.canWrite.bind(sink);
+      sink.canWrite = () => {
+        steps.push(`visit ${i}`);
+        return canWrite();
+      };
+      const write = server.write.bind(server) as (chunk: Uint8Array) => boolean;
+      server.write = ((chunk: Uint8Array) => {
+        steps.push(`write ${i}`);
+        return write(chunk);
+      }) as typeof server.write;
+      new CorkedOutput(server, sink).write(`to ${i};`);
+    });
+    await Promise.all(
+      pairs.map(({ client, received }, i) =>
+        waitUntil(() => received() === `to ${i};`, client, 'data'),
+      ),
+    );
+    expect(steps).toEqual(['visit 0', 'visit 1', 'visit 2', 'write 0', 'write 1', 'write 2']);
+  });
+
   it('drops the held frames of a socket that closed before the turn ended', async () => {
     const { server, client, received } = await socketPair();
     const errors: Error[] = [];
