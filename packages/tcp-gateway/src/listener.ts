@@ -4,6 +4,7 @@ import { type Logger, lazyChild, noopLogger, type Room, type TokenVerifier } fro
 import { ConnectionGate, DeadlineQueue } from '@chatgate/core/transport';
 import { type DialectName, resolveDialect } from './dialects/index.js';
 import { MAX_LINE_BYTES } from './framing/lines.js';
+import { peerAddress } from './peer-address.js';
 import { readProxyHeader } from './read-proxy-header.js';
 import type { TcpDialect } from './tcp-dialect.js';
 import {
@@ -179,18 +180,18 @@ class NetTcpListener implements TcpListener, SessionOwner {
       return;
     }
     if (this.options.proxyProtocol !== true) {
-      this.admit(socket, socket.remoteAddress ?? 'unknown');
+      this.admit(socket, peerAddress(socket) ?? 'unknown');
       return;
     }
     this.track(socket);
     readProxyHeader(socket, this.handshakeTimeoutMs, (result) => {
       this.handshaking.delete(socket);
       if (!result.ok) {
-        this.log.warn({ remote: socket.remoteAddress, reason: result.message }, 'bad PROXY header');
+        this.log.warn({ remote: peerAddress(socket), reason: result.message }, 'bad PROXY header');
         socket.destroy();
         return;
       }
-      this.admit(socket, result.source?.address ?? socket.remoteAddress ?? 'unknown');
+      this.admit(socket, result.source?.address ?? peerAddress(socket) ?? 'unknown');
     });
   };
 

@@ -56,22 +56,22 @@ const LOGIN = /^\/login\s+(\S+)\s*$/i;
 /** Undecoded input held while an input is in flight, past which the socket is paused. */
 const MAX_PENDING_INPUT_BYTES = 64 * 1024;
 
-const SESSION = Symbol('chatgate.tcpSession');
-type SessionSocket = Socket & { [SESSION]?: TcpSession };
+// Socket listeners are shared by every connection and find their session here, so a
+// connection costs no closures. Not a property on the socket: that would change its hidden
+// class (docs/architecture.md, "Sockets keep Node's shape"). None of them throws.
+const sessionOf = new WeakMap<Socket, TcpSession>();
 
-// Socket listeners are shared by every connection and find their session through a symbol,
-// so a connection costs no closures. None of them throws.
-function onSocketData(this: SessionSocket, chunk: Buffer): void {
-  this[SESSION]?.receive(chunk);
+function onSocketData(this: Socket, chunk: Buffer): void {
+  sessionOf.get(this)?.receive(chunk);
 }
 
-function onSocketClose(this: SessionSocket): void {
-  this[SESSION]?.closed();
+function onSocketClose(this: Socket): void {
+  sessionOf.get(this)?.closed();
 }
 
 /** The 'error' listener every accepted socket gets first, before it has a session. */
-export function onSocketError(this: SessionSocket, err: Error): void {
-  this[SESSION]?.failed(err);
+export function onSocketError(this: Socket, err: Error): void {
+  sessionOf.get(this)?.failed(err);
 }
 
 /**
@@ -123,8 +123,8 @@ export class TcpSession implements Session<Buffer, BytesRun>, FrameSink<Buffer> 
 
   /** Starts reading. Joins at once (`auto` naming) or starts the name deadline. */
   start(): void {
-    const socket = this.socket as SessionSocket;
-    socket[SESSION] = this;
+    const socket = this.socket;
+    sessionOf.set(socket, this);
     socket.on('data', onSocketData);
     socket.on('close', onSocketClose);
     if (this.context.login !== null) {

@@ -1,4 +1,4 @@
-import { connect, Socket } from 'node:net';
+import { connect, createServer, Socket } from 'node:net';
 import { ConnectionGate } from '@chatgate/core/transport';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createTcpListener } from '../src/index.js';
@@ -58,6 +58,32 @@ describe('createTcpListener', () => {
     const other = await Client.connect(off.port);
     await other.read(greeting('user2'));
     expect(keepAlive).not.toHaveBeenCalled();
+  });
+
+  it("adds no own property to a member's socket: it keeps the shape Node gave it", async () => {
+    // A sixth hidden class makes Node's write path megamorphic (docs/architecture.md).
+    const plain = createServer();
+    onTestFinished(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plainAccepted = new Promise<Socket>((resolve) => plain.once('connection', resolve));
+    const plainClient = connect((plain.address() as { port: number }).port, '127.0.0.1');
+    onTestFinished(() => plainClient.destroy());
+    const keysOf = (socket: Socket) => Reflect.ownKeys(socket).map(String).sort();
+    const expected = keysOf(await plainAccepted);
+
+    const noDelay = vi.spyOn(Socket.prototype, 'setNoDelay');
+    onTestFinished(() => noDelay.mockRestore());
+    const room = createTestRoom();
+    const { port } = await startListener({ room, dialect: 'line' });
+    const client = await Client.connect(port);
+    await client.read(greeting('user1'));
+    const other = await Client.connect(port);
+    await other.read(greeting('user2'));
+    await client.send('hello\n');
+    await other.readThrough('[user1]: hello\n');
+    const [memberSocket] = noDelay.mock.contexts as Socket[];
+    expect(memberSocket).toBeInstanceOf(Socket);
+    expect(keysOf(memberSocket!)).toEqual(expected);
   });
 
   it('rejects an unknown dialect name', () => {
