@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import {
   type Dialect,
@@ -324,3 +324,31 @@ export function peerChat(sender: string, text: string, iso = FIXED_ISO): string 
 export function peerLeave(sender: string, iso = FIXED_ISO): string {
   return `\n[${iso}]|\n\x1b[35m${sender}  has left the chat... \x1b[0m <EXTENCD>`;
 }
+
+/**
+ * The server side of a fresh connection to a plain `net` server on `host` (what Node alone
+ * makes of a socket), and the client's own address.
+ */
+export async function acceptedByPlainServer(
+  host: string,
+): Promise<{ server: Socket; clientAddress: string }> {
+  const listener = createServer();
+  onTestFinished(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+  await new Promise<void>((resolve) => listener.listen(0, host, resolve));
+  const { port } = listener.address() as { port: number };
+  const server = new Promise<Socket>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no connection')), WAIT_MS);
+    listener.once('connection', (socket: Socket) => {
+      clearTimeout(timer);
+      onTestFinished(() => socket.destroy());
+      resolve(socket);
+    });
+  });
+  const client = connect(port, host);
+  onTestFinished(() => client.destroy());
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  return { server: await server, clientAddress: client.localAddress! };
+}
+
+/** A socket's own property names and symbols, sorted: what its hidden class is made of. */
+export const ownKeys = (socket: Socket): string[] => Reflect.ownKeys(socket).map(String).sort();
