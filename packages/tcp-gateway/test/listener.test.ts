@@ -80,6 +80,8 @@ describe('createTcpListener', () => {
     const [memberSocket] = noDelay.mock.contexts as Socket[];
     expect(memberSocket).toBeInstanceOf(Socket);
     expect(ownKeys(memberSocket!)).toEqual(expected);
+    // The server's side of user1's connection, not a client socket.
+    expect(memberSocket!.localPort).toBe(port);
   });
 
   it('rejects an unknown dialect name', () => {
