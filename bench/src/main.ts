@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { IRC_BINARIES, ircInstalled } from './baselines/irc-server.js';
 import { buildChecks } from './checks.js';
+import { describePlacement, shouldPin } from './cpu-pinning.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { parseOptions, USAGE } from './options.js';
 import { type CpuProfile, topSelfTime } from './profile-summary.js';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   }
   const startedAt = new Date().toISOString();
   const machine = describeMachine();
+  const pinned = shouldPin(options.pin, machine.cores);
+  const placement = describePlacement(pinned);
   const targets = resolveTargets(options.serverMain);
   const plan: Array<{
     scenario: Scenario;
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   }
   progress.log(`chatgate bench, ${options.mode} mode, ${plan.length} runs`);
   progress.log(`machine: ${formatMachine(machine)}`);
+  progress.log(`placement: ${placement}`);
 
   const results: RunResult[] = [];
   for (const [i, run] of plan.entries()) {
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     const result = await runScenario({
       ...run,
       launch,
-      pin: options.pin,
+      pin: pinned,
       settleTimeoutMs: options.mode === 'quick' ? 20_000 : 120_000,
       idleHoldMs: options.mode === 'quick' ? 5_000 : 40_000,
       profileDir:
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
+    placement: { pinned, description: placement },
     chatgate: {
       label: targets.chatgate.label,
       command: `node ${relative(process.cwd(), targets.chatgate.script)} ${targets.chatgate.args.join(' ')}`,
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `chatgate bench (${options.mode}) · ${formatMachine(machine)}`,
+      `chatgate bench (${options.mode}) · ${formatMachine(machine)} · ${placement}`,
       '',
       renderResults(results),
       '',

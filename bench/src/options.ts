@@ -12,8 +12,11 @@ export interface BenchOptions {
   outDir: string;
   /** Another chatgate entry point (main.js) to run instead of apps/server/dist/main.js. */
   serverMain: string | null;
-  /** Pin the server to CPU 0 and the generator to CPU 1. */
-  pin: boolean;
+  /**
+   * Pin the server to CPU 0 and the generator to CPU 1 (true), leave placement to the
+   * scheduler (false), or null: pin where the machine has two CPUs or more (cpu-pinning.ts).
+   */
+  pin: boolean | null;
   /** Runs per scenario and target instead of the mode's default. */
   repeat: number | undefined;
   /** Write V8 CPU profiles of every server and generator here (one folder per run). */
@@ -42,7 +45,8 @@ export const USAGE = `npm run bench [-- options]
   --transport T[,T…]   transports: ${TRANSPORTS.join(', ')}
   --out DIR            results directory (default bench/results)
   --server PATH        run this chatgate main.js (another build) instead of apps/server/dist
-  --pin                pin the server to CPU 0 and the generator to CPU 1 (taskset)
+  --pin, --no-pin      pin the server to CPU 0 and the load generator to CPU 1 (taskset), or
+                       let the scheduler place them (default: pin with 2 CPUs or more)
   --profile DIR        write .cpuprofile files of each server and the generator under DIR
   --help               this text
 
@@ -81,18 +85,20 @@ export function parseOptions(argv: ReadonlyArray<string>): BenchOptions {
       profile: { type: 'string' },
       repeat: { type: 'string' },
       pin: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
       server: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values.pin && values['no-pin']) throw new Error('--pin and --no-pin contradict each other');
   return {
     mode: values.quick ? 'quick' : 'full',
     only: list(values.only, SCENARIO_IDS, 'scenario'),
     transports: list(values.transport, TRANSPORTS, 'transport'),
     outDir: values.out ?? DEFAULT_OUT_DIR,
     profileDir: values.profile ?? null,
-    pin: values.pin === true,
+    pin: values.pin ? true : values['no-pin'] ? false : null,
     serverMain: values.server === undefined ? null : resolve(values.server),
     repeat: values.repeat === undefined ? undefined : positiveInteger(values.repeat, '--repeat'),
     help: values.help === true,

@@ -12,6 +12,8 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   machine: MachineInfo;
+  /** Whether the server and the load generator had a CPU each (cpu-pinning.ts). */
+  placement: { pinned: boolean; description: string };
   chatgate: { label: string; command: string };
   method: Record<string, string>;
   scenarios: Scenario[];
@@ -23,6 +25,8 @@ export interface BenchReport {
 export const METHOD: Record<string, string> = {
   processes:
     'each target is its own child process; the load generator is another child; fresh processes per run',
+  placement:
+    'by default (2 CPUs or more) the server is pinned to CPU 0 and the load generator to CPU 1 with taskset, every thread, raw baselines alike; --no-pin leaves them to the scheduler',
   serverCpu:
     '/proc/<pid>/stat utime+stime of the server process (all threads) over the measured window',
   cpuPerDelivery: 'server CPU over the measured window ÷ receiver deliveries counted in it',

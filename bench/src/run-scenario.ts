@@ -38,7 +38,7 @@ export interface RunContext {
    * taken at once counts the connect phase's garbage (for chatgate, ~N²/2 join deliveries).
    */
   idleHoldMs: number;
-  /** Pin the server and the generator to CPUs 0 and 1. */
+  /** Pin the server and the generator to CPUs 0 and 1 (cpu-pinning.ts). */
   pin: boolean;
   /** When set, both processes write V8 CPU profiles into this folder. */
   profileDir: string | null;

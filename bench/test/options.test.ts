@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describePlacement, shouldPin } from '../src/cpu-pinning.js';
 import { DEFAULT_OUT_DIR, parseOptions } from '../src/options.js';
 import { scenarios, targetsFor } from '../src/scenarios.js';
 
@@ -10,7 +11,7 @@ describe('options > parseOptions', () => {
       transports: [],
       outDir: DEFAULT_OUT_DIR,
       profileDir: null,
-      pin: false,
+      pin: null,
       serverMain: null,
       repeat: undefined,
       help: false,
@@ -40,9 +41,27 @@ describe('options > parseOptions', () => {
     });
   });
 
+  it('pins by request, leaves placement to the scheduler by request, and refuses both', () => {
+    expect(parseOptions(['--pin']).pin).toBe(true);
+    expect(parseOptions(['--no-pin']).pin).toBe(false);
+    expect(() => parseOptions(['--pin', '--no-pin'])).toThrow(/contradict/);
+  });
+
   it('refuses unknown scenarios and flags', () => {
     expect(() => parseOptions(['--only', 'speed'])).toThrow(/unknown scenario 'speed'/);
     expect(() => parseOptions(['--fast'])).toThrow();
+  });
+});
+
+describe('cpu-pinning > shouldPin', () => {
+  it('pins by default where there are two CPUs or more, and never against the flags', () => {
+    expect(shouldPin(null, 2)).toBe(true);
+    expect(shouldPin(null, 16)).toBe(true);
+    expect(shouldPin(null, 1)).toBe(false);
+    expect(shouldPin(false, 2)).toBe(false);
+    expect(shouldPin(true, 1)).toBe(true);
+    expect(describePlacement(true)).toBe('server on CPU 0, load generator on CPU 1');
+    expect(describePlacement(false)).toBe('placed by the scheduler');
   });
 });
 
